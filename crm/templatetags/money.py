@@ -1,0 +1,17 @@
+from django import template
+
+from crm import money
+
+register = template.Library()
+
+
+@register.filter
+def amount(value) -> str:
+    """Two decimals with thousands separators."""
+    return money.format_amount(value)
+
+
+@register.filter
+def wan(value) -> str:
+    """Amount in 万/亿 where large."""
+    return money.format_wan(value)

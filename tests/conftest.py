@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+import pytest
+
+from crm import roles
+from tests.factories import OrgUnitFactory, UserFactory
+
+
+@pytest.fixture
+def org_tree(db):
+    """The demo tree of interfaces.md: HQ → BR1 (OUT-A, OUT-C), BR2 (OUT-B, OUT-D)."""
+    hq = OrgUnitFactory(code="HQ", name="总行", level="hq")
+    br1 = OrgUnitFactory(code="BR1", name="第一分行", level="branch", parent=hq)
+    br2 = OrgUnitFactory(code="BR2", name="第二分行", level="branch", parent=hq)
+    units = {"HQ": hq, "BR1": br1, "BR2": br2}
+    for code, parent in [("OUT-A", br1), ("OUT-C", br1), ("OUT-B", br2), ("OUT-D", br2)]:
+        units[code] = OrgUnitFactory(code=code, name=f"网点{code[-1]}", level="outlet", parent=parent)
+    return units
+
+
+@pytest.fixture
+def rm_a1(org_tree):
+    return UserFactory(username="rm_a1", org_unit=org_tree["OUT-A"], roles=[roles.RELATIONSHIP_MANAGER])
+
+
+@pytest.fixture
+def rm_b1(org_tree):
+    return UserFactory(username="rm_b1", org_unit=org_tree["OUT-B"], roles=[roles.RELATIONSHIP_MANAGER])
+
+
+@pytest.fixture
+def head_a(org_tree):
+    return UserFactory(username="head_a", org_unit=org_tree["OUT-A"], roles=[roles.BRANCH_HEAD])
+
+
+@pytest.fixture
+def hq_user(org_tree):
+    return UserFactory(username="hq", org_unit=org_tree["HQ"], roles=[roles.HQ_MANAGEMENT])
