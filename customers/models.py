@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.models import OrgUnit, TimeStampedModel
 
+from .tiers import AssetTier, CorporateClass, CorporateSize, DepositClass, MaintenanceBand, ValueSegment
+
 MONEY = {"max_digits": 18, "decimal_places": 2}
 
 
@@ -172,6 +174,16 @@ class Customer(TimeStampedModel):
     # Latest closed facts, denormalised so the list can sort and filter on an index.
     aum = models.DecimalField(_("月日均金融资产"), default=0, **MONEY)
     aum_month = models.DateField(_("资产所属月份"), null=True, blank=True)
+    # Current assignment (latest closed month), copied by close_month for list filters and sorting;
+    # the full, explainable record lives in segmentation.
+    asset_tier = models.CharField(_("资产等级"), max_length=16, choices=AssetTier.choices, blank=True)
+    value_segment = models.CharField(_("价值分群"), max_length=16, choices=ValueSegment.choices, blank=True)
+    maintenance_band = models.CharField(_("维护层级"), max_length=16, choices=MaintenanceBand.choices, blank=True)
+    profit_score = models.DecimalField(_("盈利性得分"), max_digits=5, decimal_places=2, null=True, blank=True)
+    stability_score = models.DecimalField(_("稳定性得分"), max_digits=5, decimal_places=2, null=True, blank=True)
+    corporate_size = models.CharField(_("企业规模"), max_length=16, choices=CorporateSize.choices, blank=True)
+    deposit_class = models.CharField(_("存款类别"), max_length=16, choices=DepositClass.choices, blank=True)
+    corporate_class = models.CharField(_("客户分类"), max_length=16, choices=CorporateClass.choices, blank=True)
 
     class Meta:
         ordering = ["customer_no"]
@@ -185,6 +197,9 @@ class Customer(TimeStampedModel):
             models.Index(fields=["maintainer", "-aum"], name="customer_maint_aum"),
             models.Index(fields=["-aum"], name="customer_aum"),
             models.Index(fields=["kind"], name="customer_kind"),
+            models.Index(fields=["org_unit", "asset_tier", "-aum"], name="customer_org_tier"),
+            models.Index(fields=["org_unit", "value_segment", "-aum"], name="customer_org_segment"),
+            models.Index(fields=["org_unit", "maintenance_band", "-aum"], name="customer_org_band"),
             models.Index(fields=["birth_month"], name="customer_birth_month"),
             models.Index(fields=["mobile_last4"], name="customer_mobile_last4"),
             models.Index(fields=["mobile"], name="customer_mobile"),
