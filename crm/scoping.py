@@ -1,34 +1,94 @@
-"""Who sees which customers: the one door every customer query goes through."""
+"""Who sees which customers: the one door every customer query goes through.
+
+Rules (issue 3):
+
+* 客户经理 / 理财经理 — customers they maintain (primary maintainer or co-maintainer);
+* 网点主任 / 管理层 — every customer booked in their org unit's subtree (HQ: the whole bank);
+* 审计 — read-only, the subtree of their own unit (an auditor at HQ reviews the whole bank); what they
+  may *do* is limited by their model permissions (view only), not by this scope;
+* 系统管理员 (and a superuser with no business role) — no customers at all: they configure, they do
+  not browse personal data. Give them a business role as well if they must;
+* plus the exceptions carried by django-guardian: one customer shared with a colleague by a branch
+  head (view or change), read here from the direct-FK tables so it stays one SQL query.
+
+Every branch is ``IN (subquery)`` on an indexed column so the planner never scans the whole customer
+table for an RM or an outlet head.
+"""
 
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
 from crm import roles
-from crm.models import OrgUnit
+from crm.models import CustomerGroupObjectPermission, CustomerUserObjectPermission, OrgUnit
+
+VIEW_CODENAMES = ("view_customer", "change_customer")
+
+
+def _granted_ids(*, user, codenames):
+    """Ids of customers shared with the user (or one of their groups) through an object grant."""
+    by_user = CustomerUserObjectPermission.objects.filter(
+        user=user, permission__codename__in=codenames, permission__content_type__app_label="customers"
+    ).values("content_object_id")
+    by_group = CustomerGroupObjectPermission.objects.filter(
+        group__user=user, permission__codename__in=codenames, permission__content_type__app_label="customers"
+    ).values("content_object_id")
+    return by_user.union(by_group)
+
+
+def _scope(*, user, names: set[str], codenames) -> Q:
+    """The WHERE clause of the user's scope, shaped so each role's common case uses an index."""
+    from customers.models import CoMaintainer, Customer
+
+    granted = _granted_ids(user=user, codenames=codenames)
+    scope = Q(pk__in=[])
+    org_scoped = bool(user.org_unit_id and names & set(roles.ORG_SCOPE_ROLES))
+    if org_scoped:
+        subtree = OrgUnit.objects.filter(path__startswith=user.org_unit.path).values("pk")
+        scope |= Q(org_unit__in=subtree)
+    if names & set(roles.MAINTAINER_ROLES):
+        # One IN (… UNION …) over primary, co-maintained and granted customers: a semi-join on the pk index.
+        maintained = (
+            Customer.objects.filter(maintainer=user)
+            .values("pk")
+            .union(CoMaintainer.objects.filter(user=user).values("customer_id"), granted)
+        )
+        scope |= Q(pk__in=maintained)
+    elif not org_scoped or granted.exists():
+        # ORing a grant subquery onto the org subtree would defeat the org index, so only when grants exist.
+        scope |= Q(pk__in=granted)
+    return scope
 
 
 def visible_customers(*, user) -> QuerySet:
-    """Customers the user may see: maintained ones for RMs, the org subtree for heads and management.
+    """Customers the user may see (and open); anything else must answer 404."""
+    from customers.models import Customer
 
-    Each branch is written as ``IN (subquery)`` on an indexed column so the
-    planner never scans the whole customer table for an RM or an outlet head.
+    if not user.is_authenticated or not user.is_active:
+        return Customer.objects.none()
+    # No business role (system admin, a superuser for setup): only explicit grants, never the whole bank.
+    return Customer.objects.filter(_scope(user=user, names=roles.role_names(user), codenames=VIEW_CODENAMES))
+
+
+def editable_customers(*, user) -> QuerySet:
+    """Customers the user may change: their scope if their role may change customers, plus "change" grants.
+
+    A "view" grant never lets anybody edit; HQ management and auditors (no change permission) edit nothing.
     """
-    from customers.models import CoMaintainer, Customer
+    from customers.models import Customer
 
     if not user.is_authenticated or not user.is_active:
         return Customer.objects.none()
     names = roles.role_names(user)
-    if user.is_superuser and not names:
-        # A superuser with no business role sees everything (setup and support).
-        return Customer.objects.all()
-    scope = Q(pk__in=[])
-    if user.org_unit_id and names & set(roles.ORG_SCOPE_ROLES):
-        subtree = OrgUnit.objects.filter(path__startswith=user.org_unit.path).values("pk")
-        scope |= Q(org_unit__in=subtree)
-    if names & set(roles.MAINTAINER_ROLES):
-        maintained = Customer.objects.filter(maintainer=user).values("pk").union(
-            CoMaintainer.objects.filter(user=user).values("customer_id")
-        )
-        scope |= Q(pk__in=maintained)
-    return Customer.objects.filter(scope)
+    if not user.has_perm("customers.change_customer"):
+        names = set()  # the role may not change customers: only "change" grants remain
+    return Customer.objects.filter(_scope(user=user, names=names, codenames=("change_customer",)))
+
+
+def org_subtree_customers(*, user) -> QuerySet:
+    """Customers booked in the user's own org subtree and visible to them (what a branch head may hand over)."""
+    if not user.is_authenticated or not user.org_unit_id:
+        from customers.models import Customer
+
+        return Customer.objects.none()
+    return visible_customers(user=user).filter(org_unit__path__startswith=user.org_unit.path)

@@ -7,6 +7,7 @@ from django.db.models import Func, Q
 from django.db.models.functions import ExtractMonth, Right
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from crm.models import OrgUnit, TimeStampedModel
 
@@ -185,6 +186,9 @@ class Customer(TimeStampedModel):
     deposit_class = models.CharField(_("存款类别"), max_length=16, choices=DepositClass.choices, blank=True)
     corporate_class = models.CharField(_("客户分类"), max_length=16, choices=CorporateClass.choices, blank=True)
 
+    # Field-level audit trail (who changed what, when, from → to); generated columns are derived, not audited.
+    history = HistoricalRecords(excluded_fields=["birth_month", "mobile_last4"], cascade_delete_history=False)
+
     class Meta:
         ordering = ["customer_no"]
         verbose_name = _("客户")
@@ -268,6 +272,8 @@ class Account(TimeStampedModel):
     balance = models.DecimalField(_("当前余额"), default=0, **MONEY)
     last_txn_date = models.DateField(_("最后交易日"), null=True, blank=True)
     activated = models.BooleanField(_("已激活"), null=True, blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["customer", "account_type", "account_no"]

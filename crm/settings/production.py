@@ -1,4 +1,4 @@
-"""Production profile: refuses to start without a real SECRET_KEY."""
+"""Production profile: refuses to start without a real SECRET_KEY; HTTPS only, secure cookies, HSTS."""
 
 from .base import *  # noqa: F403
 from .base import env
@@ -6,7 +6,9 @@ from .base import env
 SECRET_KEY = env("SECRET_KEY")  # no default: ImproperlyConfigured when missing
 DEBUG = False
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Behind a TLS-terminating proxy that sets X-Forwarded-Proto (switch off when Django terminates TLS itself).
+if env.bool("USE_X_FORWARDED_PROTO", default=True):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
@@ -15,3 +17,4 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])

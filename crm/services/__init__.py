@@ -1,0 +1,1 @@
+"""State-changing operations of the crm app (access grants, handover, audit log)."""

@@ -1,0 +1,54 @@
+"""The access log of sensitive actions: one function writes it, nothing edits it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpRequest
+
+from crm.models import AccessLog
+
+
+def client_ip(request: HttpRequest | None) -> str | None:
+    """The client's IP address, honouring the proxy settings django-axes uses (AXES_IPWARE_*)."""
+    if request is None:
+        return None
+    from axes.helpers import get_client_ip_address
+
+    return get_client_ip_address(request) or request.META.get("REMOTE_ADDR") or None
+
+
+def access_log_record(
+    *,
+    user,
+    action: str,
+    target: Any = None,
+    request: HttpRequest | None = None,
+    detail: dict | None = None,
+) -> AccessLog:
+    """Append one row to the access log (reveal, export, import, handover, login…).
+
+    ``target`` is a customer (linked), or anything else (stored as text, e.g. a file name or a report).
+    Call it inside the transaction of the action it records.
+    """
+    from customers.models import Customer
+
+    customer = target if isinstance(target, Customer) else None
+    if customer is not None:
+        target_text = customer.customer_no
+    elif target is None:
+        target_text = ""
+    else:
+        target_text = str(target)
+    authenticated = user is not None and getattr(user, "is_authenticated", False)
+    return AccessLog.objects.create(
+        action=action,
+        user=user if authenticated else None,
+        username=(user.get_username() if authenticated else (detail or {}).get("username", ""))[:150],
+        customer=customer,
+        target=target_text[:200],
+        ip=client_ip(request),
+        detail=json.loads(json.dumps(detail or {}, cls=DjangoJSONEncoder)),
+    )
