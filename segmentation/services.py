@@ -1,0 +1,280 @@
+"""Writes of the segmentation app: rule versions (save, publish, copy) and the month close."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import engine
+from .models import (
+    Assignment,
+    MonthClose,
+    MonthReopen,
+    RuleVersion,
+    RuleVersionChange,
+    TierChange,
+    rule_parameter_fields,
+)
+
+logger = logging.getLogger(__name__)
+
+
+class MonthCloseError(Exception):
+    """A month cannot be closed or reopened; the message is for the operator (Chinese)."""
+
+
+# ---------------------------------------------------------------- validation
+
+def _increasing(version: RuleVersion, fields: list[str], label: str) -> list[str]:
+    values = [getattr(version, f) for f in fields]
+    if any(v is None for v in values):
+        return [_("%(label)s：阈值不能为空") % {"label": label}]
+    if any(v < 0 for v in values):
+        return [_("%(label)s：阈值不能为负数") % {"label": label}]
+    for i in range(len(fields) - 1):
+        f1, f2, a, b = fields[i], fields[i + 1], values[i], values[i + 1]
+        if not a < b:
+            name1 = RuleVersion._meta.get_field(f1).verbose_name
+            name2 = RuleVersion._meta.get_field(f2).verbose_name
+            return [_("%(label)s：阈值必须严格递增（%(a)s %(va)s 应小于 %(b)s %(vb)s）")
+                    % {"label": label, "a": name1, "va": a, "b": name2, "vb": b}]
+    return []
+
+
+def _decimal(value) -> Decimal | None:
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError, TypeError):
+        return None
+
+
+def _indicator_errors(items, *, label: str, grouped: bool) -> list[str]:
+    errors: list[str] = []
+    if not isinstance(items, list) or not items:
+        return [_("%(label)s：应为非空的指标列表") % {"label": label}]
+    seen = set()
+    sums: dict[str, Decimal] = {}
+    for n, item in enumerate(items, start=1):
+        where = _("%(label)s第%(n)d项") % {"label": label, "n": n}
+        if not isinstance(item, dict):
+            errors.append(_("%(where)s：格式错误") % {"where": where})
+            continue
+        code = item.get("code")
+        if code not in engine.INDICATORS:
+            errors.append(_("%(where)s：未知指标代码 %(code)s（可用：%(codes)s）")
+                          % {"where": where, "code": code, "codes": "、".join(engine.INDICATORS)})
+            continue
+        if code in seen:
+            errors.append(_("%(where)s：指标 %(code)s 重复") % {"where": where, "code": code})
+        seen.add(code)
+        weight, full = _decimal(item.get("weight")), _decimal(item.get("full_value"))
+        if weight is None or weight < 0 or weight > 100:
+            errors.append(_("%(where)s：权重应为0–100之间的数字") % {"where": where})
+            weight = Decimal(0)
+        if full is None or full <= 0:
+            errors.append(_("%(where)s：满分值应为大于0的数字") % {"where": where})
+        group = item.get("group", "") if grouped else ""
+        if grouped and group not in engine.PROFIT_GROUPS:
+            errors.append(_("%(where)s：分组应为 current（当前价值）或 potential（潜在价值）") % {"where": where})
+        sums[group] = sums.get(group, Decimal(0)) + weight
+    for group, total in sums.items():
+        if total != 100:
+            name = engine.PROFIT_GROUPS.get(group, "")
+            errors.append(_("%(label)s%(group)s：权重合计应为100%%，当前为%(total)s%%")
+                          % {"label": label, "group": name, "total": total})
+    return errors
+
+
+def rule_version_errors(version: RuleVersion) -> list[str]:
+    """Every reason this version cannot be used, in Chinese; empty when it is valid."""
+    errors: list[str] = []
+    if version.effective_month is None or version.effective_month.day != 1:
+        errors.append(_("生效月份必须是某月的第一天"))
+    errors += _increasing(version, ["gold_min", "platinum_min", "diamond_min"], _("资产等级"))
+    errors += _increasing(
+        version, ["band_adopted_min", "band_wealth_min", "band_wealth_centre_min"], _("维护层级"))
+    errors += _increasing(
+        version, ["assets_small_min", "assets_medium_min", "assets_large_min", "assets_extra_large_min"],
+        _("企业规模（总资产）"))
+    errors += _increasing(
+        version, ["capital_small_min", "capital_medium_min", "capital_large_min", "capital_extra_large_min"],
+        _("企业规模（注册资本）"))
+    errors += _increasing(version, ["class2_deposit_min", "class1_deposit_min"], _("存款类别"))
+    errors += _increasing(
+        version, ["nurture_min_contribution", "effective_min_contribution", "premium_min_contribution",
+                  "strategic_min_contribution"], _("客户分类（月贡献度）"))
+    products = [version.nurture_min_products, version.effective_min_products, version.premium_min_products,
+                version.strategic_min_products]
+    if any(a > b for a, b in zip(products, products[1:], strict=False)):
+        errors.append(_("客户分类（产品种类）：下限应自培育型至战略基础不递减"))
+    for field in ["profit_cutoff", "stability_cutoff", "profit_current_weight", "profit_potential_weight"]:
+        value = getattr(version, field)
+        if value is None or not Decimal(0) <= value <= Decimal(100):
+            errors.append(_("%(name)s 应在0–100之间") % {"name": RuleVersion._meta.get_field(field).verbose_name})
+    if (version.profit_current_weight or 0) + (version.profit_potential_weight or 0) != 100:
+        errors.append(_("盈利性：当前价值权重与潜在价值权重合计应为100%"))
+    errors += _indicator_errors(version.profit_indicators, label=_("盈利性指标"), grouped=True)
+    errors += _indicator_errors(version.stability_indicators, label=_("稳定性指标"), grouped=False)
+    for field in ["deposit_ftp_rate", "loan_ftp_rate"]:
+        value = getattr(version, field)
+        if value is None or not Decimal(0) <= value <= Decimal(100):
+            errors.append(_("%(name)s 应在0–100之间") % {"name": RuleVersion._meta.get_field(field).verbose_name})
+    if version.dormant_months < 1:
+        errors.append(_("睡眠户无交易月数至少为1"))
+    return errors
+
+
+# ---------------------------------------------------------------- rule versions
+
+def _as_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.date):
+        return value.strftime("%Y-%m-%d")
+    return str(value)
+
+
+@transaction.atomic
+def rule_version_save(*, version: RuleVersion, by=None, old: RuleVersion | None = None) -> RuleVersion:
+    """Save a draft and log each changed field (from → to). Published versions are read-only."""
+    if version.pk and old is None:
+        old = RuleVersion.objects.get(pk=version.pk)
+    if old is not None and old.is_published:
+        raise ValidationError(_("已发布的规则版本不可修改，请复制为新草稿"))
+    if version.number is None:
+        version.number = (RuleVersion.objects.aggregate(n=Max("number"))["n"] or 0) + 1
+    if version.author_id is None and by is not None:
+        version.author = by
+    version.save()
+    fields = [f for f in rule_parameter_fields()] + [RuleVersion._meta.get_field("change_note")]
+    changes = []
+    for field in fields:
+        before = _as_text(field.value_from_object(old)) if old is not None else ""
+        after = _as_text(field.value_from_object(version))
+        if old is None or before != after:
+            changes.append(RuleVersionChange(version=version, changed_by=by, field=field.name,
+                                             old_value=before, new_value=after))
+    if old is None:
+        changes = [RuleVersionChange(version=version, changed_by=by, field="state", old_value="",
+                                     new_value=version.state)]
+    RuleVersionChange.objects.bulk_create(changes)
+    return version
+
+
+@transaction.atomic
+def rule_version_publish(*, version: RuleVersion, by=None) -> RuleVersion:
+    """Publish a valid draft; refused with the reasons when it is not valid. Closed months are not rewritten."""
+    version = RuleVersion.objects.select_for_update().get(pk=version.pk)
+    if version.is_published:
+        raise ValidationError(_("该版本已发布"))
+    errors = rule_version_errors(version)
+    if errors:
+        raise ValidationError(errors)
+    version.state = RuleVersion.State.PUBLISHED
+    version.published_at = timezone.now()
+    version.published_by = by
+    version.save(update_fields=["state", "published_at", "published_by", "updated_at"])
+    RuleVersionChange.objects.create(version=version, changed_by=by, field="state", old_value="draft",
+                                     new_value="published")
+    return version
+
+
+@transaction.atomic
+def rule_version_copy(*, version: RuleVersion, by=None) -> RuleVersion:
+    """A new draft with the same parameters, numbered after the latest version."""
+    copy = RuleVersion(state=RuleVersion.State.DRAFT, author=by,
+                       change_note=_("复制自 v%(n)s") % {"n": version.number})
+    for field in rule_parameter_fields():
+        setattr(copy, field.attname, getattr(version, field.attname))
+    return rule_version_save(version=copy, by=by)
+
+
+def rule_version_in_force(*, month: dt.date) -> RuleVersion | None:
+    """The latest published version whose effective month is on or before ``month``."""
+    return (RuleVersion.objects.filter(state=RuleVersion.State.PUBLISHED, effective_month__lte=month)
+            .order_by("-effective_month", "-number").first())
+
+
+# ---------------------------------------------------------------- month close
+
+def month_parse(value: str) -> dt.date:
+    """'2024-06' → date(2024, 6, 1); a Chinese error for anything else."""
+    try:
+        parsed = dt.datetime.strptime(value.strip(), "%Y-%m")  # noqa: DTZ007 - a calendar month, not an instant
+    except (ValueError, AttributeError):
+        raise MonthCloseError(_("月份格式错误：%(value)s（应为 YYYY-MM，例如 2024-06）") % {"value": value}) from None
+    return parsed.date().replace(day=1)
+
+
+def _facts_build(*, month: dt.date, version: RuleVersion) -> int | None:
+    """The facts step (customers.services.facts) when that module is installed."""
+    try:
+        from customers.services import facts
+    except ImportError:
+        logger.warning("customers.services.facts not available; using existing CustomerMonth rows")
+        return None
+    count = facts.customer_months_build(month=month, deposit_ftp=version.deposit_ftp_rate,
+                                        loan_ftp=version.loan_ftp_rate)
+    facts.customer_aum_refresh(month=month)
+    return count
+
+
+def month_close_tasks_generate(*, month: dt.date) -> int:
+    """Hook: the service-task capability generates the month's tasks here (inside the close transaction)."""
+    try:
+        from service_tiers import services as task_services
+    except ImportError:
+        return 0
+    generate = getattr(task_services, "month_tasks_generate", None)
+    return generate(month=month) if generate else 0
+
+
+def month_close(*, month: dt.date, by=None, build_facts: bool = True) -> MonthClose:
+    """Close a month in ONE transaction: facts → assignments → tier changes → customers → tasks → closed."""
+    with transaction.atomic():
+        month_close_row, _created = MonthClose.objects.select_for_update().get_or_create(month=month)
+        if month_close_row.state == MonthClose.State.CLOSED:
+            raise MonthCloseError(_("%(month)s 已月结，不能重复月结；如需重算，请由管理员先重新打开该月")
+                                  % {"month": f"{month:%Y-%m}"})
+        version = rule_version_in_force(month=month)
+        if version is None:
+            raise MonthCloseError(_("%(month)s 没有已发布且已生效的规则版本") % {"month": f"{month:%Y-%m}"})
+        if build_facts:
+            _facts_build(month=month, version=version)
+        Assignment.objects.filter(month=month).delete()
+        TierChange.objects.filter(month=month).delete()
+        count = engine.assignments_insert(version=version, month=month)
+        engine.tier_changes_insert(month=month)
+        newer_closed = MonthClose.objects.filter(month__gt=month, state=MonthClose.State.CLOSED).exists()
+        if not newer_closed:
+            engine.customers_current_update(month=month)
+        month_close_tasks_generate(month=month)
+        month_close_row.state = MonthClose.State.CLOSED
+        month_close_row.rule_version = version
+        month_close_row.closed_at = timezone.now()
+        month_close_row.closed_by = by
+        month_close_row.customer_count = count
+        month_close_row.save(update_fields=["state", "rule_version", "closed_at", "closed_by", "customer_count",
+                                            "updated_at"])
+    return month_close_row
+
+
+@transaction.atomic
+def month_reopen(*, month: dt.date, reason: str, by=None) -> MonthClose:
+    """Reopen a closed month (logged with the reason); its results stay until it is closed again."""
+    if not reason or not reason.strip():
+        raise MonthCloseError(_("重新打开月份必须填写原因"))
+    row = MonthClose.objects.select_for_update().filter(month=month).first()
+    if row is None or row.state != MonthClose.State.CLOSED:
+        raise MonthCloseError(_("%(month)s 尚未月结，无需重新打开") % {"month": f"{month:%Y-%m}"})
+    row.state = MonthClose.State.OPEN
+    row.save(update_fields=["state", "updated_at"])
+    MonthReopen.objects.create(month_close=row, reopened_by=by, reason=reason.strip())
+    return row
