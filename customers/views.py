@@ -1,13 +1,150 @@
-from django.shortcuts import get_object_or_404, render
+"""The relationship manager's customer screens: list and search, 360 page, profile edit, contact log."""
 
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from crm.masking import mask_id_number, mask_mobile
 from crm.scoping import visible_customers
 
+from .filters import DEFAULT_SORT, CustomerFilter
+from .forms import ContactLogForm, CustomerProfileForm
+from .selectors import SearchShape, customer_360, customer_page, search_shape
+from .services.contact_log import contact_log_create
+from .services.customer_profile import PROFILE_FIELDS, customer_update
 
-def customer_list(request):
-    customers = visible_customers(user=request.user).order_by("-aum")[:25]
-    return render(request, "customers/list.html", {"customers": customers})
+RESULTS_TARGET = "results"
+
+# Columns of the results table: (label, sort key or None, key used when first clicked, numeric).
+COLUMNS = [
+    (gettext_lazy("客户号"), "customer_no", "customer_no", False),
+    (gettext_lazy("姓名/名称"), "name", "name", False),
+    (gettext_lazy("类型"), None, None, False),
+    (gettext_lazy("所属机构"), None, None, False),
+    (gettext_lazy("维护人"), None, None, False),
+    (gettext_lazy("手机号"), None, None, False),
+    (gettext_lazy("证件号码"), None, None, False),
+    (gettext_lazy("月日均金融资产"), "aum", "-aum", True),
+    (gettext_lazy("资产等级"), "asset_tier", "-asset_tier", False),
+    (gettext_lazy("价值分群"), "value_segment", "value_segment", False),
+    (gettext_lazy("维护层级"), "maintenance_band", "maintenance_band", False),
+    (gettext_lazy("盈利性"), "profit_score", "-profit_score", True),
+    (gettext_lazy("稳定性"), "stability_score", "-stability_score", True),
+    (gettext_lazy("建立关系"), "since", "-since", False),
+]
 
 
-def customer_detail(request, pk: int):
+def _table_columns(*, current: str, carry: str) -> list[dict]:
+    """Header cells: each sortable one links to its sort (toggling direction when already sorted by it)."""
+    prefix = f"?{carry}&" if carry else "?"
+    columns = []
+    for label, key, first, numeric in COLUMNS:
+        state, url = "", ""
+        if key:
+            if current.lstrip("-") == key:
+                state = "desc" if current.startswith("-") else "asc"
+                url = f"{prefix}sort={key if current.startswith('-') else '-' + key}"
+            else:
+                url = f"{prefix}sort={first}"
+        columns.append({"label": label, "url": url, "state": state, "numeric": numeric})
+    return columns
+
+
+def _masked_query(q: str, shape: str) -> str:
+    return mask_mobile(q) if shape == SearchShape.MOBILE else mask_id_number(q.upper())
+
+
+@require_http_methods(["GET"])
+def customer_list(request: HttpRequest) -> HttpResponse:
+    """/customers/: search, filters, sort and a capped count; htmx asks for the results partial only."""
+    customer_filter = CustomerFilter(request.GET, queryset=visible_customers(user=request.user), request=request)
+    customers = customer_filter.qs
+    result = customer_page(customers=customers, page=request.GET.get("page"))
+
+    q = (customer_filter.form.cleaned_data.get("q") or "").strip()
+    shape = search_shape(q) if q else ""
+    sensitive = shape in SearchShape.SENSITIVE
+    # Links (sort, pages) repeat the filters; a searched ID or mobile stays off the page unless it must
+    # travel to reach the next page.
+    carry = request.GET.copy()
+    for name in ["page", "sort"]:
+        carry.pop(name, None)
+    if sensitive and result.paginator.num_pages <= 1:
+        carry.pop("q", None)
+    current_sort = customer_filter.form.cleaned_data.get("sort") or DEFAULT_SORT
+    context = {
+        "filter": customer_filter,
+        "form": customer_filter.form,
+        "page_obj": result.page,
+        "page_range": list(result.paginator.get_elided_page_range(result.page.number, on_each_side=2, on_ends=1)),
+        "paginator": result.paginator,
+        "page_messages": result.messages,
+        "filter_errors": [
+            (customer_filter.form.fields[name].label if name in customer_filter.form.fields else "", error)
+            for name, errors in customer_filter.form.errors.items()
+            for error in errors
+        ],
+        "current_sort": current_sort,
+        "columns": _table_columns(current=current_sort, carry=carry.urlencode()),
+        "page_query": "&".join(part for part in [carry.urlencode(), f"sort={current_sort}"] if part),
+        "count_display": (
+            f"{result.paginator.cap:,}+" if result.paginator.capped else f"{result.paginator.count:,}"
+        ),
+        "sensitive_query": _masked_query(q, shape) if sensitive else "",
+        "active_filter_count": sum(
+            1 for name, value in customer_filter.form.cleaned_data.items() if value not in (None, "", False)
+            and name != "sort"
+        ),
+    }
+    template = "customers/list.html"
+    if request.htmx and request.htmx.target == RESULTS_TARGET:
+        template += "#results"
+    return render(request, template, context)
+
+
+@require_http_methods(["GET"])
+def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """/customers/<pk>/: the customer 360 page."""
+    context = customer_360(user=request.user, pk=pk)
+    context["contact_form"] = ContactLogForm()
+    return render(request, "customers/detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """/customers/<pk>/edit/: the profile form; nothing is saved unless every field is valid."""
     customer = get_object_or_404(visible_customers(user=request.user), pk=pk)
-    return render(request, "customers/detail.html", {"customer": customer})
+    form = CustomerProfileForm(request.POST or None, instance=customer)
+    if request.method == "POST":
+        if form.is_valid():
+            # form.is_valid() has already written the cleaned values onto form.instance: start from the database.
+            fresh = get_object_or_404(visible_customers(user=request.user), pk=pk)
+            changed = customer_update(
+                customer=fresh, data={name: form.cleaned_data[name] for name in PROFILE_FIELDS}, by=request.user
+            )
+            if changed:
+                messages.success(request, _("客户资料已保存。"))
+            else:
+                messages.info(request, _("资料没有变化。"))
+            return redirect(fresh)
+        messages.error(request, _("资料未保存：请按提示修改标红的字段。"))
+    return render(request, "customers/edit.html", {"customer": customer, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def contact_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """/customers/<pk>/contacts/new/: log a contact (交往记录); it appears at the top of the contact log."""
+    customer = get_object_or_404(visible_customers(user=request.user).select_related("org_unit"), pk=pk)
+    form = ContactLogForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            contact_log_create(customer=customer, staff=request.user, **form.cleaned_data)
+            messages.success(request, _("交往记录已保存。"))
+            return redirect(f"{customer.get_absolute_url()}#contacts")
+        messages.error(request, _("交往记录未保存：请按提示修改。"))
+    return render(request, "customers/contact_form.html", {"customer": customer, "form": form})

@@ -1,0 +1,193 @@
+"""Forms of the relationship manager's screens: the profile edit and the contact log."""
+
+from __future__ import annotations
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Div, Field, Fieldset, Layout, Submit
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from crm.masking import mask_id_number, mask_mobile
+
+from .models import ContactLog, Customer, Lookup
+from .services.customer_profile import PROFILE_FIELDS
+from .validators import resident_id_birth_date, validate_mobile, validate_not_future, validate_resident_id
+
+# Personal data never sent back to the browser in full: left blank means "unchanged".
+SENSITIVE_FIELDS = ["id_number", "mobile"]
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class BlankTextInput(forms.TextInput):
+    """A text input that never renders a value: stored or typed personal data stays off the page."""
+
+    def format_value(self, value):
+        return None
+
+
+class CustomerProfileForm(forms.ModelForm):
+    """The customer's profile. ID number and mobile show masked; a blank input keeps the stored value."""
+
+    class Meta:
+        model = Customer
+        fields = PROFILE_FIELDS
+        widgets = {
+            "birth_date": DateInput(),
+            "since": DateInput(),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ["region", "industry", "occupation", "customer_type"]:
+            kind = {"region": Lookup.Kind.REGION, "industry": Lookup.Kind.INDUSTRY,
+                    "occupation": Lookup.Kind.OCCUPATION, "customer_type": Lookup.Kind.CUSTOMER_TYPE}[name]
+            self.fields[name].queryset = Lookup.objects.filter(kind=kind, active=True).order_by("sort_order", "code")
+        stored_id = mask_id_number(self.instance.id_number)
+        stored_mobile = mask_mobile(self.instance.mobile)
+        self.fields["id_number"].widget = BlankTextInput(
+            attrs={"placeholder": stored_id or _("未登记"), "autocomplete": "off"}
+        )
+        self.fields["mobile"].widget = BlankTextInput(
+            attrs={"placeholder": stored_mobile or _("未登记"), "autocomplete": "off", "inputmode": "numeric"}
+        )
+        if stored_id:
+            self.fields["id_number"].help_text = _("当前：%(value)s。留空表示不修改。") % {"value": stored_id}
+        if stored_mobile:
+            self.fields["mobile"].help_text = _("当前：%(value)s。留空表示不修改。") % {"value": stored_mobile}
+        # Never render the stored values into the page.
+        for name in SENSITIVE_FIELDS:
+            self.initial[name] = ""
+        self.fields["name"].error_messages["required"] = _("请填写姓名/名称。")
+
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Fieldset(
+                _("基本信息"),
+                Div(Div(Field("name"), css_class="col-md-4"), Div(Field("gender"), css_class="col-md-2"),
+                    Div(Field("birth_date"), css_class="col-md-3"), Div(Field("since"), css_class="col-md-3"),
+                    css_class="row"),
+                Div(Div(Field("id_type"), css_class="col-md-4"), Div(Field("id_number"), css_class="col-md-4"),
+                    Div(Field("mobile"), css_class="col-md-4"), css_class="row"),
+                Field("address"),
+            ),
+            Fieldset(
+                _("职业与偏好"),
+                Div(Div(Field("region"), css_class="col-md-3"), Div(Field("industry"), css_class="col-md-3"),
+                    Div(Field("occupation"), css_class="col-md-3"), Div(Field("customer_type"), css_class="col-md-3"),
+                    css_class="row"),
+                Div(Div(Field("position"), css_class="col-md-4"), Div(Field("employer"), css_class="col-md-4"),
+                    Div(Field("income_band"), css_class="col-md-4"), css_class="row"),
+                Div(Div(Field("hobbies"), css_class="col-md-4"), Div(Field("risk_preference"), css_class="col-md-4"),
+                    Div(Field("credit_rating"), css_class="col-md-4"), css_class="row"),
+                Field("notes"),
+            ),
+            Fieldset(
+                _("对公客户信息"),
+                Div(Div(Field("credit_code"), css_class="col-md-4"),
+                    Div(Field("legal_representative"), css_class="col-md-4"),
+                    Div(Field("admin_level"), css_class="col-md-4"), css_class="row"),
+                Div(Div(Field("registered_capital"), css_class="col-md-3"),
+                    Div(Field("total_assets"), css_class="col-md-3"),
+                    Div(Field("target_credit"), css_class="col-md-3"),
+                    Div(Field("credit_customer"), css_class="col-md-3 pt-md-4"), css_class="row"),
+            ),
+        )
+        self.helper.add_input(Submit("save", _("保存")))
+
+    def clean_id_number(self) -> str:
+        value = (self.cleaned_data.get("id_number") or "").strip().upper()
+        return value or self.instance.id_number
+
+    def clean_mobile(self) -> str:
+        value = (self.cleaned_data.get("mobile") or "").strip().replace(" ", "").replace("-", "")
+        if not value:
+            return self.instance.mobile
+        validate_mobile(value)
+        return value
+
+    def clean_birth_date(self):
+        value = self.cleaned_data.get("birth_date")
+        if value:
+            try:
+                validate_not_future(value)
+            except ValidationError:
+                raise ValidationError(_("出生日期不能晚于今天。"), code="future_date") from None
+        return value
+
+    def clean_since(self):
+        value = self.cleaned_data.get("since")
+        if value:
+            try:
+                validate_not_future(value)
+            except ValidationError:
+                raise ValidationError(_("建立关系日期不能晚于今天。"), code="future_date") from None
+        return value
+
+    def clean(self):
+        data = super().clean()
+        id_type = data.get("id_type")
+        id_number = data.get("id_number") or ""
+        if id_type == Customer.IdType.RESIDENT_ID and "id_number" not in self.errors:
+            if not id_number:
+                self.add_error("id_number", _("证件类型为居民身份证时，请填写身份证号码。"))
+                return data
+            try:
+                validate_resident_id(id_number)
+            except ValidationError as error:
+                self.add_error("id_number", error)
+                return data
+            id_birth = resident_id_birth_date(id_number)
+            birth_date = data.get("birth_date")
+            if birth_date is None and "birth_date" not in self.errors:
+                data["birth_date"] = id_birth
+            elif birth_date and birth_date != id_birth:
+                self.add_error(
+                    "birth_date",
+                    _("出生日期与身份证号码中的出生日期（%(date)s）不一致。") % {"date": id_birth.isoformat()},
+                )
+        return data
+
+
+class ContactLogForm(forms.ModelForm):
+    """交往记录: date (not in the future), channel, summary, next step."""
+
+    class Meta:
+        model = ContactLog
+        fields = ["contacted_on", "channel", "summary", "next_step"]
+        widgets = {
+            "contacted_on": DateInput(),
+            "summary": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("contacted_on", timezone.localdate())
+        self.fields["summary"].error_messages["required"] = _("请填写交往内容。")
+        self.fields["contacted_on"].error_messages["required"] = _("请填写联系日期。")
+        self.fields["channel"].error_messages["required"] = _("请选择联系方式。")
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Div(Div(Field("contacted_on"), css_class="col-md-6"), Div(Field("channel"), css_class="col-md-6"),
+                css_class="row"),
+            Field("summary"),
+            Field("next_step"),
+        )
+        self.helper.add_input(Submit("log", _("记录交往")))
+
+    def clean_contacted_on(self):
+        value = self.cleaned_data.get("contacted_on")
+        if value and value > timezone.localdate():
+            raise ValidationError(_("联系日期不能晚于今天。"), code="future_date")
+        return value
