@@ -1,8 +1,12 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import OrgUnit, User
+from crm.services.audit import access_log_record
+from crm.services.handover import user_deactivation_error, user_sessions_end
+
+from .models import AccessLog, CustomerUserObjectPermission, Handover, OrgUnit, User
 
 
 @admin.register(OrgUnit)
@@ -13,8 +17,19 @@ class OrgUnitAdmin(admin.ModelAdmin):
     autocomplete_fields = ["parent"]
 
 
+class StaffChangeForm(BaseUserAdmin.form):
+    def clean_is_active(self):
+        is_active = self.cleaned_data.get("is_active")
+        if self.instance.pk and self.instance.is_active and not is_active:
+            error = user_deactivation_error(user=self.instance)
+            if error:
+                raise forms.ValidationError(error)
+        return is_active
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    form = StaffChangeForm
     list_display = ["username", "last_name", "first_name", "org_unit", "employee_no", "is_active", "last_login"]
     list_filter = ["is_active", "groups", "org_unit__level"]
     search_fields = ["username", "first_name", "last_name", "employee_no"]
@@ -24,3 +39,53 @@ class UserAdmin(BaseUserAdmin):
         *BaseUserAdmin.fieldsets,
         (_("机构与岗位"), {"fields": ["org_unit", "employee_no", "title"]}),
     ]
+
+    def save_model(self, request, obj, form, change):
+        deactivated = change and "is_active" in form.changed_data and not obj.is_active
+        super().save_model(request, obj, form, change)
+        if deactivated:
+            ended = user_sessions_end(user=obj)
+            access_log_record(
+                user=request.user, action=AccessLog.Action.DEACTIVATE, target=obj.username, request=request,
+                detail={"user": obj.username, "sessions_ended": ended, "via": "admin"},
+            )
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Audit records: viewable by those with the view permission, never added, edited or deleted here."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(ReadOnlyAdmin):
+    list_display = ["at", "action", "username", "target", "ip"]
+    list_filter = ["action", "at"]
+    search_fields = ["username", "target"]
+    date_hierarchy = "at"
+    show_full_result_count = False
+
+
+@admin.register(Handover)
+class HandoverAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "org_unit", "from_maintainer", "to_maintainer", "customer_count", "reason", "by"]
+    list_select_related = ["org_unit", "from_maintainer", "to_maintainer", "by"]
+    list_filter = ["created_at"]
+    search_fields = ["reason", "to_maintainer__username", "from_maintainer__username"]
+    # No inline of the items: a handover may move thousands of customers; its page lists them paginated.
+
+
+@admin.register(CustomerUserObjectPermission)
+class CustomerGrantAdmin(ReadOnlyAdmin):
+    """Grants are made and revoked from the customer page (by branch heads); admin only lists them."""
+
+    list_display = ["content_object", "user", "permission", "granted_by", "granted_at"]
+    list_select_related = ["content_object", "user", "permission", "granted_by"]
+    search_fields = ["user__username", "content_object__customer_no"]

@@ -1,10 +1,31 @@
-"""Access panel on the customer 360 page: grants, reveal action, history (filled in by the access capability)."""
+"""Access panel on the customer 360 page: object grants, the reveal action, field-level history."""
 
 from django import template
+
+from crm.scoping import org_subtree_customers
+from crm.selectors import customer_grants, customer_history
+from crm.services.handover import handover_receivers
 
 register = template.Library()
 
 
 @register.inclusion_tag("crm/customer_access_panel.html", takes_context=True)
 def customer_access_panel(context, customer):
-    return {"customer": customer, "request": context.get("request")}
+    request = context.get("request")
+    user = request.user
+    can_grant = user.has_perm("crm.grant_customer_access") and org_subtree_customers(user=user).filter(
+        pk=customer.pk
+    ).exists()
+    receivers = []
+    if can_grant:
+        receivers = handover_receivers(by=user).exclude(pk=user.pk).exclude(pk=customer.maintainer_id or 0)
+    return {
+        "customer": customer,
+        "request": request,
+        "csrf_token": context.get("csrf_token"),
+        "can_reveal": user.has_perm("customers.view_sensitive"),
+        "can_grant": can_grant,
+        "grant_receivers": receivers,
+        "grants": customer_grants(customer=customer),
+        "history": customer_history(customer=customer),
+    }
