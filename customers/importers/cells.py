@@ -1,0 +1,166 @@
+"""Vectorised checks of one chunk of cells (pandas Series of strings).
+
+Each check records a RowError for every bad cell and returns the normalised
+column, with ``None`` where the cell is blank or bad. Money stays text all the
+way into PostgreSQL (``numeric``), so no value ever passes through a float.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+import pandas as pd
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from .files import ROW
+from .results import RowError
+
+YES = {"是", "y", "yes", "1", "true", "t", "对"}
+NO = {"否", "n", "no", "0", "false", "f"}
+_MONEY = r"^\+?\d{1,15}(?:\.\d+)?$"
+_NEGATIVE_MONEY = r"^-\d{1,15}(?:\.\d+)?$"
+_INTEGER = r"^\+?\d{1,9}$"
+_DATE = r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$"
+MAX_SHOWN_VALUE = 30
+
+
+def shown(value: object) -> str:
+    """A cell value as quoted in a message, shortened."""
+    text = str(value)
+    return text if len(text) <= MAX_SHOWN_VALUE else text[:MAX_SHOWN_VALUE] + "…"
+
+
+class ChunkChecker:
+    """Checks the cells of one chunk, appending every problem to ``errors``."""
+
+    def __init__(self, frame: pd.DataFrame, headers: dict[str, str], errors: list[RowError]) -> None:
+        self.frame = frame
+        self.headers = headers
+        self.errors = errors
+        self.rows = frame[ROW]
+        self.bad = pd.Series(False, index=frame.index)
+
+    def has(self, key: str) -> bool:
+        return key in self.headers
+
+    def cells(self, key: str) -> pd.Series:
+        if key in self.frame:
+            return self.frame[key]
+        return pd.Series("", index=self.frame.index, dtype=object)
+
+    def flag(self, mask: pd.Series, key: str, message: str | Callable[[str], str]) -> None:
+        """Record an error for each row where mask is true; message may be built from the cell value."""
+        mask = mask.fillna(False).astype(bool)
+        if not mask.any():
+            return
+        self.bad |= mask
+        header = self.headers.get(key, key)
+        values = self.cells(key)[mask]
+        rows = self.rows[mask]
+        if callable(message):
+            self.errors.extend(RowError(int(r), header, message(v)) for r, v in zip(rows, values, strict=True))
+        else:
+            self.errors.extend(RowError(int(r), header, message) for r in rows)
+
+    def text(self, key: str, *, required: bool = False, max_length: int) -> pd.Series:
+        cells = self.cells(key)
+        blank = cells == ""
+        if required:
+            self.flag(blank, key, _("必填，不能为空。"))
+        self.flag(cells.str.len() > max_length, key, _("内容过长，最多 %(n)s 个字符。") % {"n": max_length})
+        return cells.where(~blank, None)
+
+    def money(self, key: str, *, required: bool = False) -> pd.Series:
+        """Non-negative amount, thousands separators accepted; PostgreSQL rounds to 2 decimals (half away from 0)."""
+        cells = self.cells(key).str.replace(r"[,，\s]", "", regex=True)
+        blank = cells == ""
+        valid = cells.str.fullmatch(_MONEY)
+        negative = cells.str.fullmatch(_NEGATIVE_MONEY)
+        if required:
+            self.flag(blank, key, _("必填，不能为空。"))
+        self.flag(negative, key, lambda v: _("金额“%(v)s”不能为负数。") % {"v": shown(v)})
+        self.flag(~blank & ~valid & ~negative, key, lambda v: _("“%(v)s”不是有效的金额。") % {"v": shown(v)})
+        return cells.str.lstrip("+").where(valid, None)
+
+    def rate(self, key: str) -> pd.Series:
+        """Annual rate in percent, 0 ≤ rate < 1000, at most 4 decimals; a trailing % is accepted."""
+        cells = self.cells(key).str.replace(r"[%％\s]", "", regex=True)
+        blank = cells == ""
+        valid = cells.str.fullmatch(r"^\+?\d{1,3}(?:\.\d{1,4})?$")
+        negative = cells.str.fullmatch(r"^-\d+(?:\.\d+)?$")
+        self.flag(negative, key, lambda v: _("利率“%(v)s”不能为负数。") % {"v": shown(v)})
+        self.flag(
+            ~blank & ~valid & ~negative, key,
+            lambda v: _("“%(v)s”不是有效的年利率（百分数，如 2.35，最多 4 位小数）。") % {"v": shown(v)},
+        )
+        return cells.str.lstrip("+").where(valid, None)
+
+    def integer(self, key: str, *, minimum: int = 0, maximum: int) -> pd.Series:
+        cells = self.cells(key).str.replace(r"[,，\s]", "", regex=True)
+        blank = cells == ""
+        valid = cells.str.fullmatch(_INTEGER)
+        numbers = pd.to_numeric(cells.where(valid, None), errors="coerce")
+        out_of_range = valid & ((numbers < minimum) | (numbers > maximum))
+        self.flag(~blank & ~valid, key, lambda v: _("“%(v)s”不是有效的整数。") % {"v": shown(v)})
+        self.flag(
+            out_of_range, key,
+            lambda v: _("“%(v)s”超出范围（%(lo)s–%(hi)s）。") % {"v": shown(v), "lo": minimum, "hi": maximum},
+        )
+        return cells.str.lstrip("+").where(valid & ~out_of_range, None)
+
+    def yes_no(self, key: str) -> pd.Series:
+        cells = self.cells(key).str.lower()
+        yes = cells.isin(YES)
+        no = cells.isin(NO)
+        self.flag(
+            (cells != "") & ~yes & ~no, key,
+            lambda v: _("“%(v)s”不是有效的是/否值（是/否、Y/N、1/0、true/false）。") % {"v": shown(v)},
+        )
+        return pd.Series([True if y else (False if n else None) for y, n in zip(yes, no, strict=True)],
+                         index=cells.index, dtype=object)
+
+    def date(self, key: str, *, not_after: date, not_after_message: str | None = None) -> pd.Series:
+        """YYYY-MM-DD (also YYYY/M/D); bad or impossible dates and dates after ``not_after`` are errors."""
+        cells = self.cells(key)
+        blank = cells == ""
+        parts = cells.str.extract(_DATE)
+        iso = parts[0] + "-" + parts[1].str.zfill(2) + "-" + parts[2].str.zfill(2)
+        parsed = pd.to_datetime(iso, format="%Y-%m-%d", errors="coerce")
+        invalid = ~blank & parsed.isna()
+        late = parsed > pd.Timestamp(not_after)
+        self.flag(invalid, key, lambda v: _("“%(v)s”不是有效的日期（格式 YYYY-MM-DD）。") % {"v": shown(v)})
+        self.flag(late, key, not_after_message or _("日期不能晚于今天。"))
+        return iso.where(~invalid & ~late & ~blank, None)
+
+    def choice(self, key: str, mapping: dict[str, str], *, required: bool = False) -> pd.Series:
+        """A value from a closed list: ``mapping`` maps accepted spellings (lower case) to stored codes."""
+        cells = self.cells(key)
+        blank = cells == ""
+        codes = cells.str.lower().map(mapping)
+        allowed = "、".join(dict.fromkeys(k for k in mapping if not k.isascii())) or "、".join(mapping)
+        if required:
+            self.flag(blank, key, _("必填，不能为空。"))
+        self.flag(
+            ~blank & codes.isna(), key,
+            lambda v: _("“%(v)s”不是有效的值，应为：%(allowed)s。") % {"v": shown(v), "allowed": allowed},
+        )
+        return codes.where(~blank & codes.notna(), None)
+
+    def lookup(self, key: str, mapping: dict[str, int], *, what: str) -> pd.Series:
+        """A reference to another table (org code, username, lookup name/code); unknown → error."""
+        cells = self.cells(key)
+        blank = cells == ""
+        ids = cells.str.lower().map(mapping).astype("Int64")
+        self.flag(~blank & ids.isna(), key, lambda v: _("%(what)s“%(v)s”不存在。") % {"what": what, "v": shown(v)})
+        return ids
+
+
+def choice_mapping(choices: list[tuple[str, object]], *extra: tuple[str, str]) -> dict[str, str]:
+    """Accepted spellings of a TextChoices: its Chinese label and its code, compared in lower case."""
+    with translation.override("zh-hans"):
+        mapping = {str(label).lower(): value for value, label in choices}
+    mapping.update({str(value).lower(): value for value, _label in choices})
+    mapping.update({k.lower(): v for k, v in extra})
+    return mapping

@@ -1,0 +1,1 @@
+"""Services of the customers app: functions that change state."""

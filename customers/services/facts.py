@@ -1,0 +1,113 @@
+"""Monthly customer facts (CustomerMonth), built from MonthlyBalance by set-based SQL.
+
+Definitions (domain.md §2):
+- AUM = asset accounts (``ASSET_ACCOUNT_TYPES``: everything but loans and cards); deposits = 活期 + 定期;
+  loans and card balances are the positive amounts owed.
+- ``active_days`` is the largest ``txn_days`` of any one account: the file gives days per account, not
+  which days, so this is the lower bound of the customer's distinct active days.
+- ``max_balance`` is the largest month-end balance of any single account (of any type), which the
+  dormant-account rule ("every account balance < 300") reads.
+- ``card_activated`` is true when any card is activated, false when cards exist and none is, null without
+  a known card state.
+- Contribution per account, then summed and rounded to 2 decimals (half away from zero):
+  deposit = 月日均 × (FTP − rate) / 100 / 360 × days; loan = 月日均 × (rate − FTP) / 100 / 360 × days;
+  a deposit without a rate counts as paying 0 %, a loan without a rate as priced at FTP (no contribution).
+  ``contribution`` = rounded deposit + rounded loan + fee income, so the parts add up on screen.
+- A customer with accounts but no balance rows in the month gets no fact row for it.
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date
+from decimal import Decimal
+
+from django.db import connection, transaction
+
+from customers.models import ASSET_ACCOUNT_TYPES, DEPOSIT_ACCOUNT_TYPES, AccountType
+
+DEFAULT_FTP = Decimal("2.50")
+
+
+@transaction.atomic
+def customer_months_build(*, month: date, deposit_ftp: Decimal = DEFAULT_FTP, loan_ftp: Decimal = DEFAULT_FTP) -> int:
+    """Insert or refresh every customer's CustomerMonth for ``month`` in one statement; returns rows written."""
+    month = month.replace(day=1)
+    params = {
+        "month": month,
+        "days": calendar.monthrange(month.year, month.month)[1],
+        "assets": [str(t) for t in ASSET_ACCOUNT_TYPES],
+        "deposits": [str(t) for t in DEPOSIT_ACCOUNT_TYPES],
+        "loan": str(AccountType.LOAN),
+        "card": str(AccountType.CREDIT_CARD),
+        "margin": str(AccountType.CUSTODY_MARGIN),
+        "deposit_ftp": deposit_ftp,
+        "loan_ftp": loan_ftp,
+    }
+    fields = [
+        "aum_end", "aum_avg", "deposit_end", "deposit_avg", "loan_end", "loan_avg", "margin_end", "margin_avg",
+        "card_balance", "card_spend", "card_txn_count", "has_card", "card_activated", "txn_count", "active_days",
+        "last_txn_date", "max_balance", "product_count", "deposit_contribution", "loan_contribution",
+        "fee_income", "contribution",
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH per_customer AS (
+                SELECT
+                    customer_id,
+                    COALESCE(SUM(month_end_balance) FILTER (WHERE account_type = ANY(%(assets)s)), 0) AS aum_end,
+                    COALESCE(SUM(avg_daily_balance) FILTER (WHERE account_type = ANY(%(assets)s)), 0) AS aum_avg,
+                    COALESCE(SUM(month_end_balance) FILTER (WHERE account_type = ANY(%(deposits)s)), 0) AS deposit_end,
+                    COALESCE(SUM(avg_daily_balance) FILTER (WHERE account_type = ANY(%(deposits)s)), 0) AS deposit_avg,
+                    COALESCE(SUM(month_end_balance) FILTER (WHERE account_type = %(loan)s), 0) AS loan_end,
+                    COALESCE(SUM(avg_daily_balance) FILTER (WHERE account_type = %(loan)s), 0) AS loan_avg,
+                    COALESCE(SUM(month_end_balance) FILTER (WHERE account_type = %(margin)s), 0) AS margin_end,
+                    COALESCE(SUM(avg_daily_balance) FILTER (WHERE account_type = %(margin)s), 0) AS margin_avg,
+                    COALESCE(SUM(month_end_balance) FILTER (WHERE account_type = %(card)s), 0) AS card_balance,
+                    COALESCE(SUM(card_spend) FILTER (WHERE account_type = %(card)s), 0) AS card_spend,
+                    COALESCE(SUM(txn_count) FILTER (WHERE account_type = %(card)s), 0) AS card_txn_count,
+                    bool_or(account_type = %(card)s) AS has_card,
+                    bool_or(activated) FILTER (WHERE account_type = %(card)s) AS card_activated,
+                    SUM(txn_count) AS txn_count,
+                    MAX(txn_days) AS active_days,
+                    MAX(last_txn_date) AS last_txn_date,
+                    MAX(month_end_balance) AS max_balance,
+                    COUNT(DISTINCT account_type) AS product_count,
+                    ROUND(COALESCE(SUM(
+                        avg_daily_balance * (%(deposit_ftp)s - COALESCE(annual_rate, 0)) / 100 / 360 * %(days)s
+                    ) FILTER (WHERE account_type = ANY(%(deposits)s)), 0), 2) AS deposit_contribution,
+                    ROUND(COALESCE(SUM(
+                        avg_daily_balance * (COALESCE(annual_rate, %(loan_ftp)s) - %(loan_ftp)s) / 100 / 360 * %(days)s
+                    ) FILTER (WHERE account_type = %(loan)s), 0), 2) AS loan_contribution,
+                    SUM(fee_income) AS fee_income
+                FROM customers_monthlybalance
+                WHERE month = %(month)s
+                GROUP BY customer_id
+            )
+            INSERT INTO customers_customermonth (month, customer_id, {", ".join(fields)})
+            SELECT %(month)s, customer_id, {", ".join(fields[:-1])},
+                   deposit_contribution + loan_contribution + fee_income
+            FROM per_customer
+            ON CONFLICT (customer_id, month) DO UPDATE SET
+                {", ".join(f"{f} = EXCLUDED.{f}" for f in fields)}
+            """,  # noqa: S608 — field names are fixed above
+            params,
+        )
+        return cursor.rowcount
+
+
+@transaction.atomic
+def customer_aum_refresh(*, month: date) -> int:
+    """Copy each customer's 月日均 AUM of ``month`` onto Customer.aum unless a later month is already there."""
+    month = month.replace(day=1)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """UPDATE customers_customer c SET aum = cm.aum_avg, aum_month = cm.month, updated_at = now()
+               FROM customers_customermonth cm
+               WHERE cm.customer_id = c.id AND cm.month = %(month)s
+                 AND (c.aum_month IS NULL OR c.aum_month <= %(month)s)
+                 AND (c.aum, c.aum_month) IS DISTINCT FROM (cm.aum_avg, cm.month)""",
+            {"month": month},
+        )
+        return cursor.rowcount
