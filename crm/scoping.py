@@ -29,10 +29,10 @@ def _granted_ids(*, user, codenames):
     """Ids of customers shared with the user (or one of their groups) through an object grant."""
     by_user = CustomerUserObjectPermission.objects.filter(
         user=user, permission__codename__in=codenames, permission__content_type__app_label="customers"
-    ).values("content_object_id")
+    ).order_by().values("content_object_id")
     by_group = CustomerGroupObjectPermission.objects.filter(
         group__user=user, permission__codename__in=codenames, permission__content_type__app_label="customers"
-    ).values("content_object_id")
+    ).order_by().values("content_object_id")
     return by_user.union(by_group)
 
 
@@ -50,8 +50,9 @@ def _scope(*, user, names: set[str], codenames) -> Q:
         # One IN (… UNION …) over primary, co-maintained and granted customers: a semi-join on the pk index.
         maintained = (
             Customer.objects.filter(maintainer=user)
+            .order_by()
             .values("pk")
-            .union(CoMaintainer.objects.filter(user=user).values("customer_id"), granted)
+            .union(CoMaintainer.objects.filter(user=user).order_by().values("customer_id"), granted)
         )
         scope |= Q(pk__in=maintained)
     elif not org_scoped or granted.exists():
