@@ -8,17 +8,7 @@ from django.urls import reverse
 from crm.models import AccessLog
 from crm.scoping import editable_customers, visible_customers
 from crm.services.access import customer_grant_access, customer_revoke_access
-from tests.crm.access_setup import (  # noqa: F401  (fixtures)
-    ID_A,
-    MOBILE_A,
-    auditor,
-    cust_a,
-    cust_b,
-    head_b,
-    rm_a2,
-    sysadmin,
-    wm_a,
-)
+from tests.crm.access_setup import ID_A, MOBILE_A
 from tests.factories import CustomerFactory
 
 
