@@ -138,7 +138,7 @@ def _random_date(rng: random.Random, start: date, end: date) -> date:
     return start + timedelta(days=rng.randrange((end - start).days + 1))
 
 
-def _final_aum_cents(rng: random.Random) -> tuple[int, bool]:
+def final_aum_cents(rng: random.Random) -> tuple[int, bool]:
     """An individual's 月日均 AUM in the last month, by the demo tier mix; True when dormant.
 
     60% 普通 (8% of them dormant, 30% in the 5万–10万 staff band), 28% 金卡 (10万–20万 adopted,
@@ -291,7 +291,7 @@ class DemoBankBuilder:
         birth = _random_date(rng, date(last_month.year - age - 1, last_month.month, 1),
                              date(last_month.year - age, last_month.month, 1) - timedelta(days=1))
         since = _random_date(rng, max(date(birth.year + 18, 1, 1), date(2003, 1, 1)), self.first_month - timedelta(days=31))
-        final, dormant = _final_aum_cents(rng)
+        final, dormant = final_aum_cents(rng)
         occupation = "退休人员" if age >= 60 else rng.choice([o for o in OCCUPATIONS if o != "退休人员"])
         occupations = {lk.name: lk for lk in lookups.get(Lookup.Kind.OCCUPATION, [])}
         bad = rng.random()
