@@ -103,7 +103,8 @@ def month_end(month: dt.date) -> dt.date:
 def _points_sql(indicator: Indicator) -> str:
     ratio = f"least(greatest(v_{indicator.code}, 0) * 100 / %(full_{indicator.code})s::numeric, 100)"
     expr = f"100 - {ratio}" if indicator.lower_is_better else ratio
-    return f"coalesce(round({expr}, 2), 0)"
+    # greatest() ignores NULLs in PostgreSQL, so an unknown value is caught explicitly: it scores 0.
+    return f"CASE WHEN v_{indicator.code} IS NULL THEN 0 ELSE round({expr}, 2) END"
 
 
 def _weighted_sum(items: list[dict]) -> str:

@@ -10,6 +10,7 @@ from segmentation.models import RuleVersion
 from tests.factories import CustomerFactory
 
 MONTH = dt.date(2024, 6, 1)
+COUNTS = {"txn_count", "active_days", "card_txn_count", "product_count"}
 
 
 def fact(customer, month=MONTH, **values) -> CustomerMonth:
@@ -17,8 +18,7 @@ def fact(customer, month=MONTH, **values) -> CustomerMonth:
     defaults = {"last_txn_date": month, "txn_count": 5, "active_days": 5}
     defaults.update(values)
     for key, value in list(defaults.items()):
-        if isinstance(value, int | float | str) and key not in {"txn_count", "active_days", "card_txn_count",
-                                                                   "product_count"} and key != "last_txn_date":
+        if key not in COUNTS and type(value) in (int, float, str):
             defaults[key] = Decimal(str(value))
     return CustomerMonth.objects.create(customer=customer, month=month, **defaults)
 
