@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("customers/import/", include("customers.import_urls")),
     path("customers/", include("customers.urls")),
     path("", include("crm.access_urls")),
     path("admin/", admin.site.urls),
