@@ -1,0 +1,65 @@
+"""Access log (logins, reveals, handovers), its read-only pages, and the field-level history panel."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from crm.models import AccessLog
+from crm.services.audit import access_log_record
+
+
+def test_login_and_failed_login_are_logged(client, rm_a1):
+    client.post(reverse("login"), {"username": "rm_a1", "password": "wrong-password"}, REMOTE_ADDR="10.0.0.9")
+    failed = AccessLog.objects.get(action="login_failed")
+    assert failed.username == "rm_a1" and failed.user is None and str(failed.ip) == "10.0.0.9"
+    assert "wrong-password" not in str(failed.detail)
+    response = client.post(reverse("login"), {"username": "rm_a1", "password": "demo12345"})
+    assert response.status_code == 302
+    assert AccessLog.objects.get(action="login").user == rm_a1
+    client.post(reverse("logout"))
+    assert AccessLog.objects.filter(action="logout", user=rm_a1).exists()
+
+
+def test_access_log_record_for_other_helpers(rm_a1, cust_a):
+    row = access_log_record(user=rm_a1, action=AccessLog.Action.EXPORT, target=cust_a, detail={"rows": 3})
+    assert (row.customer, row.target, row.detail) == (cust_a, "A0001", {"rows": 3})
+    row = access_log_record(user=rm_a1, action="import", target="customers.xlsx")
+    assert row.target == "customers.xlsx" and row.customer is None
+
+
+def test_auditor_browses_and_filters_access_log(client, auditor, rm_a1, cust_a):
+    access_log_record(user=rm_a1, action="reveal", target=cust_a)
+    access_log_record(user=rm_a1, action="export", target="report.xlsx")
+    client.force_login(auditor)
+    body = client.get(reverse("access:access_log"), {"action": "reveal"}).content.decode()
+    assert "A0001" in body and "report.xlsx" not in body
+    body = client.get(reverse("access:access_log"), {"customer_no": "A0001"}).content.decode()
+    assert "A0001" in body
+
+
+def test_access_log_is_not_for_rms_and_read_only_in_admin(client, rm_a1, sysadmin, auditor):
+    client.force_login(rm_a1)
+    assert client.get(reverse("access:access_log")).status_code == 403
+    client.force_login(sysadmin)
+    row = access_log_record(user=rm_a1, action="export", target="x")
+    assert client.get(reverse("admin:crm_accesslog_changelist")).status_code == 200
+    assert client.get(reverse("admin:crm_accesslog_add")).status_code == 403
+    assert client.post(reverse("admin:crm_accesslog_delete", args=[row.pk]), {"post": "yes"}).status_code == 403
+    assert AccessLog.objects.filter(pk=row.pk).exists()
+
+
+def test_history_panel_shows_who_changed_what_from_to(client, head_a, rm_a1, cust_a):
+    # given: a change made by a branch head, including the mobile
+    cust_a._history_user = head_a
+    cust_a.credit_rating = "AA"
+    cust_a.mobile = "13700009999"
+    cust_a.save(update_fields=["credit_rating", "mobile", "updated_at"])
+    # when
+    client.force_login(rm_a1)
+    body = client.get(reverse("customers:detail", args=[cust_a.pk])).content.decode()
+    # then
+    assert "变更历史" in body
+    assert "信用等级：— → AA" in body
+    assert "手机号：138****5678 → 137****9999" in body  # masked on both sides
+    assert "13700009999" not in body
+    assert str(head_a) in body
