@@ -18,6 +18,7 @@ from datetime import date, timedelta
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.test.utils import override_settings
 from django.utils import timezone
 
 from crm import roles
@@ -481,9 +482,11 @@ class DemoBankBuilder:
     def delete_previous(self) -> int:
         """Remove the previous demo customers and everything that hangs off them."""
         demo = Customer.objects.filter(customer_no__startswith=DEMO_PREFIX)
-        MonthlyBalance.objects.filter(customer__in=demo).delete()
-        Account.objects.filter(customer__in=demo).delete()
-        deleted, _ = demo.delete()
+        # Resetting demo data is not a business change: keep it out of the field history.
+        with override_settings(SIMPLE_HISTORY_ENABLED=False):
+            MonthlyBalance.objects.filter(customer__in=demo).delete()
+            Account.objects.filter(customer__in=demo).delete()
+            deleted, _ = demo.delete()
         return deleted
 
     def write(self, plans: list[CustomerPlan], units: dict[str, OrgUnit], users: dict[str, User]) -> dict[str, int]:
