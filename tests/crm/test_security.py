@@ -1,0 +1,177 @@
+"""Security hardening: lockout, headers, deploy checks, passwords, formula injection, uploads."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from axes.models import AccessAttempt
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from crm.spreadsheet import safe_cell, safe_row
+from crm.uploads import upload_store, upload_validate
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+
+
+def test_five_failed_logins_lock_the_account_with_chinese_message(client, rm_a1):
+    for _ in range(5):
+        client.post(reverse("login"), {"username": "rm_a1", "password": "bad-password"})
+    # even the right password is refused now
+    response = client.post(reverse("login"), {"username": "rm_a1", "password": "demo12345"})
+    assert response.status_code == 429
+    assert "账号已锁定" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    # an admin unlocks (admin → Axes → delete the attempt); then the login works
+    AccessAttempt.objects.all().delete()
+    response = client.post(reverse("login"), {"username": "rm_a1", "password": "demo12345"})
+    assert response.status_code == 302
+
+
+def test_admin_can_unlock_in_admin(client, sysadmin, rm_a1):
+    for _ in range(5):
+        client.post(reverse("login"), {"username": "rm_a1", "password": "bad-password"})
+    attempt = AccessAttempt.objects.get(username="rm_a1")
+    client.force_login(sysadmin)
+    assert client.get(reverse("admin:axes_accessattempt_changelist")).status_code == 200
+    response = client.post(reverse("admin:axes_accessattempt_delete", args=[attempt.pk]), {"post": "yes"})
+    assert response.status_code == 302
+    assert not AccessAttempt.objects.exists()
+
+
+def test_pages_carry_csp_and_no_store(client, rm_a1, cust_a):
+    client.force_login(rm_a1)
+    response = client.get(reverse("customers:detail", args=[cust_a.pk]))
+    csp = response["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "style-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert "no-store" in response["Cache-Control"]
+    assert response["X-Frame-Options"] == "DENY"
+    login_page = client.get(reverse("login"))
+    assert "Content-Security-Policy" in login_page
+
+
+def test_no_inline_script_or_style_in_pages(client, head_a, cust_a):
+    client.force_login(head_a)
+    for url in (reverse("customers:detail", args=[cust_a.pk]), reverse("access:handover_create"),
+                reverse("access:handover_list")):
+        body = client.get(url).content.decode()
+        assert "style=" not in body
+        for chunk in body.split("<script")[1:]:
+            head = chunk.split(">", 1)[0]
+            assert "src=" in head or 'type="application/json"' in head, head
+
+
+def test_logout_is_post_only_and_back_button_shows_nothing(client, rm_a1, cust_a):
+    client.force_login(rm_a1)
+    assert client.get(reverse("logout")).status_code == 405
+    client.post(reverse("logout"))
+    response = client.get(reverse("customers:detail", args=[cust_a.pk]))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+def test_login_rotates_session_key(client, rm_a1):
+    client.get(reverse("login"))
+    client.session.save()
+    before = client.session.session_key
+    client.post(reverse("login"), {"username": "rm_a1", "password": "demo12345"})
+    assert client.session.session_key != before
+
+
+def test_password_validators_require_ten_characters(rm_a1):
+    with pytest.raises(ValidationError, match="10"):
+        validate_password("Ab3$xyz9q", user=rm_a1)
+    validate_password("Kq7#mZ2!pLw4", user=rm_a1)
+
+
+def test_session_policy(settings):
+    assert settings.SESSION_COOKIE_AGE == 30 * 60
+    assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE and settings.SESSION_SAVE_EVERY_REQUEST
+    assert "django.contrib.auth.middleware.LoginRequiredMiddleware" in settings.MIDDLEWARE
+
+
+def test_check_deploy_passes_with_production_settings():
+    env = {**os.environ, "SECRET_KEY": "x" * 30 + "-production-secret-7f3k2m9q1z", "ALLOWED_HOSTS": "crm.example.cn",
+           "DJANGO_SETTINGS_MODULE": "crm.settings.production"}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_refuses_to_start_without_secret_key():
+    env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
+    env.update({"ALLOWED_HOSTS": "crm.example.cn", "DJANGO_SETTINGS_MODULE": "crm.settings.production"})
+    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=BASE_DIR, env=env, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode != 0 and "SECRET_KEY" in result.stderr
+
+
+@pytest.mark.parametrize("value", ["=HYPERLINK(\"http://x\",\"点我\")", "+1", "-1", "@x", "\tcmd", "\r=1"])
+def test_safe_cell_neutralises_formulas(value, tmp_path):
+    assert safe_cell(value) == "'" + value
+    workbook = openpyxl.Workbook()
+    workbook.active.append(safe_row([value, 5]))
+    path = tmp_path / "out.xlsx"
+    workbook.save(path)
+    cell = openpyxl.load_workbook(path).active["A1"]
+    assert cell.data_type == "s" and cell.value.startswith("'")
+
+
+def test_safe_cell_leaves_plain_values():
+    assert safe_cell("张三") == "张三" and safe_cell(-1) == -1 and safe_cell(None) is None
+
+
+def _xlsx_bytes() -> bytes:
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["客户号", "姓名"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def test_upload_accepts_real_xlsx_and_csv_and_stores_under_generated_name(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    upload = SimpleUploadedFile("../../etc/客户.xlsx", _xlsx_bytes())
+    assert upload_validate(file=upload) == "xlsx"
+    stored = upload_store(file=upload, kind="xlsx")
+    assert stored.parent == tmp_path / "uploads" and "客户" not in stored.name and stored.suffix == ".xlsx"
+    assert upload_validate(file=SimpleUploadedFile("c.csv", "客户号,姓名\nC1,张三\n".encode())) == "csv"
+    assert upload_validate(file=SimpleUploadedFile("g.csv", "客户号,姓名\n".encode("gb18030"))) == "csv"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("a.exe", b"MZ...", "不支持的文件类型"),
+        ("a.xlsx", b"not a zip at all", "已损坏"),
+        ("a.csv", b"PK\x03\x04abc", "压缩包"),
+        ("a.csv", b"abc\x00def", "二进制"),
+        ("a.csv", b"", "为空"),
+    ],
+)
+def test_upload_rejects_bad_files(name, content, message):
+    with pytest.raises(ValidationError, match=message):
+        upload_validate(file=SimpleUploadedFile(name, content))
+
+
+def test_upload_rejects_zip_bomb_and_oversize():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b"0" * (20 * 1024 * 1024))
+    with pytest.raises(ValidationError, match="压缩炸弹"):
+        upload_validate(file=SimpleUploadedFile("bomb.xlsx", buffer.getvalue()))
+    with pytest.raises(ValidationError, match="超过上限"):
+        upload_validate(file=SimpleUploadedFile("big.csv", b"a,b\n" * 1000), max_bytes=100)
