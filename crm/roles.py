@@ -73,6 +73,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "crm.add_user", "crm.change_user", "crm.view_user",
         "auth.view_group",
         "customers.add_lookup", "customers.change_lookup", "customers.view_lookup", "customers.delete_lookup",
+        # Loads the monthly core-banking files (customers.import_views requires add_customer); loading is
+        # not browsing: the import pages echo row numbers and reasons, not customer lists.
+        "customers.add_customer",
         "segmentation.*", "!segmentation.*_assignment", "!segmentation.*_tierchange", "!segmentation.*_customer*",
         "service_tiers.*_servicestandard", "service_tiers.*_holiday*", "service_tiers.*_script*",
         "axes.view_accessattempt", "axes.delete_accessattempt", "axes.view_accessfailurelog",
