@@ -133,9 +133,11 @@ def rule_version_errors(version: RuleVersion) -> list[str]:
 
 # ---------------------------------------------------------------- rule versions
 
-def _as_text(value) -> str:
+def _as_text(value, field=None) -> str:
     if value is None:
         return ""
+    if isinstance(value, Decimal) and getattr(field, "decimal_places", None) is not None:
+        return str(value.quantize(Decimal(1).scaleb(-field.decimal_places)))
     if isinstance(value, dt.date):
         return value.strftime("%Y-%m-%d")
     return str(value)
@@ -156,8 +158,8 @@ def rule_version_save(*, version: RuleVersion, by=None, old: RuleVersion | None 
     fields = [f for f in rule_parameter_fields()] + [RuleVersion._meta.get_field("change_note")]
     changes = []
     for field in fields:
-        before = _as_text(field.value_from_object(old)) if old is not None else ""
-        after = _as_text(field.value_from_object(version))
+        before = _as_text(field.value_from_object(old), field) if old is not None else ""
+        after = _as_text(field.value_from_object(version), field)
         if old is None or before != after:
             changes.append(RuleVersionChange(version=version, changed_by=by, field=field.name,
                                              old_value=before, new_value=after))

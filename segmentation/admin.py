@@ -1,0 +1,265 @@
+"""Admin of rule versions (edit drafts, what-if, publish, copy) and of month closes (close, reopen)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Max
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from . import services
+from .models import (
+    Assignment,
+    MonthClose,
+    MonthReopen,
+    RuleVersion,
+    RuleVersionChange,
+    TierChange,
+    rule_parameter_fields,
+)
+from .selectors import whatif_compute
+
+
+class RuleVersionForm(forms.ModelForm):
+    class Meta:
+        model = RuleVersion
+        fields = ["change_note", *[f.name for f in rule_parameter_fields()]]
+
+    def _post_clean(self):
+        super()._post_clean()
+        if not self.errors:
+            for message in services.rule_version_errors(self.instance):
+                self.add_error(None, message)
+
+
+class RuleVersionChangeInline(admin.TabularInline):
+    model = RuleVersionChange
+    extra = 0
+    can_delete = False
+    fields = ["changed_at", "changed_by", "field", "old_value", "new_value"]
+    readonly_fields = fields
+    ordering = ["-changed_at", "-id"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RuleVersion)
+class RuleVersionAdmin(admin.ModelAdmin):
+    form = RuleVersionForm
+    list_display = ["number", "state", "effective_month", "author", "published_at", "change_note"]
+    list_filter = ["state"]
+    inlines = [RuleVersionChangeInline]
+    actions = ["copy_as_draft"]
+    change_form_template = "admin/segmentation/ruleversion/change_form.html"
+    fieldsets = [
+        (gettext_lazy("版本"), {"fields": ["number", "state", "effective_month", "change_note", "author",
+                                          "published_at", "published_by"]}),
+        (gettext_lazy("贡献度（FTP）"), {"fields": ["deposit_ftp_rate", "loan_ftp_rate"]}),
+        (gettext_lazy("资产等级"), {"fields": ["asset_metric", "gold_min", "platinum_min", "diamond_min",
+                                            "downgrade_grace_months"]}),
+        (gettext_lazy("价值分群"), {"fields": [
+            "profit_current_weight", "profit_potential_weight", "profit_indicators", "stability_indicators",
+            "profit_cutoff", "stability_cutoff"]}),
+        (gettext_lazy("负值规则"), {"fields": [
+            "dormant_enabled", "dormant_months", "dormant_balance", "inactive_card_enabled", "card_min_uses",
+            "card_min_spend", "card_min_balance", "bad_credit_enabled", "bad_credit_min", "overdraft_enabled"]}),
+        (gettext_lazy("分层维护"), {"fields": [
+            "entry_aum", "entry_card_annual_spend", "entry_loan", "entry_margin", "entry_gold_card",
+            "band_adopted_min", "band_wealth_min", "band_wealth_centre_min", "staff_band_max_age"]}),
+        (gettext_lazy("企业规模"), {"fields": [
+            "assets_small_min", "assets_medium_min", "assets_large_min", "assets_extra_large_min",
+            "capital_small_min", "capital_medium_min", "capital_large_min", "capital_extra_large_min"]}),
+        (gettext_lazy("存款类别与客户分类"), {"fields": [
+            "class1_deposit_min", "class1_target_credit_min", "class2_deposit_min",
+            "strategic_min_contribution", "strategic_min_products", "premium_min_contribution",
+            "premium_min_products", "effective_min_contribution", "effective_min_products",
+            "nurture_min_contribution", "nurture_min_products"]}),
+    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        always = ["number", "state", "author", "published_at", "published_by"]
+        if obj is not None and obj.is_published:
+            return [f.name for f in RuleVersion._meta.concrete_fields if f.name != "id"]
+        return always
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.is_published:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        initial.setdefault("number", (RuleVersion.objects.aggregate(n=Max("number"))["n"] or 0) + 1)
+        return initial
+
+    def save_model(self, request, obj, form, change):
+        services.rule_version_save(version=obj, by=request.user)
+
+    def get_urls(self):
+        extra = [
+            path("<int:pk>/whatif/", self.admin_site.admin_view(self.whatif_view), name="segmentation_ruleversion_whatif"),
+            path("<int:pk>/publish/", self.admin_site.admin_view(self.publish_view),
+                 name="segmentation_ruleversion_publish"),
+            path("<int:pk>/copy/", self.admin_site.admin_view(self.copy_view), name="segmentation_ruleversion_copy"),
+        ]
+        return extra + super().get_urls()
+
+    @admin.action(description=gettext_lazy("复制为新草稿"))
+    def copy_as_draft(self, request, queryset):
+        for version in queryset:
+            copy = services.rule_version_copy(version=version, by=request.user)
+            self.message_user(request, _("已复制为草稿 v%(n)s") % {"n": copy.number}, messages.SUCCESS)
+
+    def _require_change(self, request, version):
+        if not self.has_change_permission(request, version):
+            raise PermissionDenied
+
+    def whatif_view(self, request, pk):
+        """Preview a version on a closed month: matrices, AUM moved, bands, maintainers, affected customers."""
+        version = get_object_or_404(RuleVersion, pk=pk)
+        self._require_change(request, version)
+        months = list(MonthClose.objects.filter(state=MonthClose.State.CLOSED).values_list("month", flat=True))
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "original": version,
+                   "version": version, "months": months, "title": _("规则影响模拟（What-if）")}
+        raw = request.GET.get("month")
+        if raw:
+            try:
+                month = services.month_parse(raw)
+            except services.MonthCloseError as exc:
+                messages.error(request, str(exc))
+                return TemplateResponse(request, "admin/segmentation/ruleversion/whatif.html", context)
+            if month not in months:
+                messages.error(request, _("%(month)s 尚未月结，无法模拟") % {"month": raw})
+            else:
+                show = request.GET.get("customers") == "1"
+                result = whatif_compute(version=version, month=month, affected_limit=500 if show else 0)
+                preview, affected = result if show else (result, None)
+                context.update(month=month, preview=preview, affected=affected,
+                               asset_rows=preview.matrix_rows("asset"), segment_rows=preview.matrix_rows("segment"))
+        return TemplateResponse(request, "admin/segmentation/ruleversion/whatif.html", context)
+
+    def publish_view(self, request, pk):
+        version = get_object_or_404(RuleVersion, pk=pk)
+        self._require_change(request, version)
+        if request.method == "POST":
+            try:
+                services.rule_version_publish(version=version, by=request.user)
+            except ValidationError as exc:
+                for message in exc.messages:
+                    messages.error(request, _("不能发布：%(reason)s") % {"reason": message})
+            else:
+                messages.success(request, _("v%(n)s 已发布，自 %(month)s 起适用；已月结的月份不会被改写")
+                                 % {"n": version.number, "month": f"{version.effective_month:%Y-%m}"})
+        return HttpResponseRedirect(reverse("admin:segmentation_ruleversion_change", args=[pk]))
+
+    def copy_view(self, request, pk):
+        version = get_object_or_404(RuleVersion, pk=pk)
+        self._require_change(request, version)
+        if request.method != "POST":
+            return HttpResponseRedirect(reverse("admin:segmentation_ruleversion_change", args=[pk]))
+        copy = services.rule_version_copy(version=version, by=request.user)
+        messages.success(request, _("已复制为草稿 v%(n)s") % {"n": copy.number})
+        return HttpResponseRedirect(reverse("admin:segmentation_ruleversion_change", args=[copy.pk]))
+
+
+class MonthActionForm(forms.Form):
+    month = forms.CharField(label=gettext_lazy("月份（YYYY-MM）"), max_length=7)
+    reason = forms.CharField(label=gettext_lazy("重新打开原因"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class MonthReopenInline(admin.TabularInline):
+    model = MonthReopen
+    extra = 0
+    can_delete = False
+    fields = ["reopened_at", "reopened_by", "reason"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(MonthClose)
+class MonthCloseAdmin(admin.ModelAdmin):
+    list_display = ["month", "state", "rule_version", "customer_count", "closed_at", "closed_by"]
+    list_filter = ["state"]
+    inlines = [MonthReopenInline]
+    change_list_template = "admin/segmentation/monthclose/change_list.html"
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in MonthClose._meta.concrete_fields if f.name != "id"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        return [path("run/", self.admin_site.admin_view(self.run_view), name="segmentation_monthclose_run"),
+                *super().get_urls()]
+
+    def run_view(self, request):
+        """月结 page: close a month, or reopen a closed one with a reason."""
+        if not request.user.is_superuser and not self.has_change_permission(request):
+            raise PermissionDenied
+        form = MonthActionForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                month = services.month_parse(form.cleaned_data["month"])
+                if "reopen" in request.POST:
+                    services.month_reopen(month=month, reason=form.cleaned_data["reason"], by=request.user)
+                    messages.success(request, _("%(month)s 已重新打开") % {"month": f"{month:%Y-%m}"})
+                else:
+                    row = services.month_close(month=month, by=request.user)
+                    messages.success(request, _("%(month)s 月结完成：%(n)s 位客户")
+                                     % {"month": f"{month:%Y-%m}", "n": row.customer_count})
+                return HttpResponseRedirect(reverse("admin:segmentation_monthclose_changelist"))
+            except services.MonthCloseError as exc:
+                form.add_error(None, str(exc))
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
+                   "title": _("月结")}
+        return TemplateResponse(request, "admin/segmentation/monthclose/run.html", context)
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(admin.ModelAdmin):
+    list_display = ["customer", "month", "asset_tier", "value_segment", "maintenance_band", "profit_score",
+                    "stability_score", "negative_rule", "corporate_size", "corporate_class", "rule_version"]
+    list_filter = ["month", "kind", "asset_tier", "value_segment", "maintenance_band", "negative_rule", "rule_version"]
+    search_fields = ["customer__customer_no"]
+    list_select_related = ["customer", "rule_version"]
+    show_full_result_count = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in Assignment._meta.concrete_fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(TierChange)
+class TierChangeAdmin(admin.ModelAdmin):
+    list_display = ["customer", "month", "field", "from_value", "to_value", "direction"]
+    list_filter = ["month", "field", "direction"]
+    search_fields = ["customer__customer_no"]
+    list_select_related = ["customer"]
+    show_full_result_count = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in TierChange._meta.concrete_fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
