@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from crispy_forms.bootstrap import FormActions
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Div, Field, Fieldset, Layout, Submit
+from crispy_forms.layout import HTML, Div, Field, Fieldset, Layout, Submit
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
 from crm.masking import mask_id_number, mask_mobile
@@ -15,6 +17,11 @@ from .models import ContactLog, Customer, Lookup
 from .services.customer_profile import PROFILE_FIELDS
 from .validators import resident_id_birth_date, validate_mobile, validate_not_future, validate_resident_id
 
+# Fields that only make sense for one kind of customer; the form leaves the others out (and unchanged).
+INDIVIDUAL_ONLY = ["gender", "birth_date", "occupation", "position", "employer", "income_band", "hobbies",
+                   "risk_preference"]
+CORPORATE_ONLY = ["credit_code", "legal_representative", "registered_capital", "total_assets", "credit_customer",
+                  "target_credit", "admin_level"]
 # Personal data never sent back to the browser in full: left blank means "unchanged".
 SENSITIVE_FIELDS = ["id_number", "mobile"]
 
@@ -68,41 +75,59 @@ class CustomerProfileForm(forms.ModelForm):
             self.initial[name] = ""
         self.fields["name"].error_messages["required"] = _("请填写姓名/名称。")
 
+        individual = self.instance.kind == Customer.Kind.INDIVIDUAL
+        for name in INDIVIDUAL_ONLY if not individual else CORPORATE_ONLY:
+            del self.fields[name]
+
+        def row(*columns):
+            return Div(*[Div(Field(name), css_class=css) for name, css in columns if name in self.fields],
+                       css_class="row")
+
         self.helper = FormHelper()
         self.helper.form_tag = False
+        if individual:
+            sections = [
+                Fieldset(
+                    _("基本信息"),
+                    row(("name", "col-md-4"), ("gender", "col-md-2"), ("birth_date", "col-md-3"),
+                        ("since", "col-md-3")),
+                    row(("id_type", "col-md-4"), ("id_number", "col-md-4"), ("mobile", "col-md-4")),
+                    Field("address"),
+                ),
+                Fieldset(
+                    _("职业与偏好"),
+                    row(("region", "col-md-3"), ("industry", "col-md-3"), ("occupation", "col-md-3"),
+                        ("customer_type", "col-md-3")),
+                    row(("position", "col-md-4"), ("employer", "col-md-4"), ("income_band", "col-md-4")),
+                    row(("hobbies", "col-md-4"), ("risk_preference", "col-md-4"), ("credit_rating", "col-md-4")),
+                    Field("notes"),
+                ),
+            ]
+        else:
+            sections = [
+                Fieldset(
+                    _("基本信息"),
+                    row(("name", "col-md-6"), ("since", "col-md-3"), ("credit_rating", "col-md-3")),
+                    row(("id_type", "col-md-4"), ("id_number", "col-md-4"), ("mobile", "col-md-4")),
+                    Field("address"),
+                    row(("region", "col-md-4"), ("industry", "col-md-4"), ("customer_type", "col-md-4")),
+                ),
+                Fieldset(
+                    _("对公客户信息"),
+                    row(("credit_code", "col-md-4"), ("legal_representative", "col-md-4"), ("admin_level", "col-md-4")),
+                    row(("registered_capital", "col-md-3"), ("total_assets", "col-md-3"), ("target_credit", "col-md-3"),
+                        ("credit_customer", "col-md-3 pt-md-4")),
+                    Field("notes"),
+                ),
+            ]
         self.helper.layout = Layout(
-            Fieldset(
-                _("基本信息"),
-                Div(Div(Field("name"), css_class="col-md-4"), Div(Field("gender"), css_class="col-md-2"),
-                    Div(Field("birth_date"), css_class="col-md-3"), Div(Field("since"), css_class="col-md-3"),
-                    css_class="row"),
-                Div(Div(Field("id_type"), css_class="col-md-4"), Div(Field("id_number"), css_class="col-md-4"),
-                    Div(Field("mobile"), css_class="col-md-4"), css_class="row"),
-                Field("address"),
-            ),
-            Fieldset(
-                _("职业与偏好"),
-                Div(Div(Field("region"), css_class="col-md-3"), Div(Field("industry"), css_class="col-md-3"),
-                    Div(Field("occupation"), css_class="col-md-3"), Div(Field("customer_type"), css_class="col-md-3"),
-                    css_class="row"),
-                Div(Div(Field("position"), css_class="col-md-4"), Div(Field("employer"), css_class="col-md-4"),
-                    Div(Field("income_band"), css_class="col-md-4"), css_class="row"),
-                Div(Div(Field("hobbies"), css_class="col-md-4"), Div(Field("risk_preference"), css_class="col-md-4"),
-                    Div(Field("credit_rating"), css_class="col-md-4"), css_class="row"),
-                Field("notes"),
-            ),
-            Fieldset(
-                _("对公客户信息"),
-                Div(Div(Field("credit_code"), css_class="col-md-4"),
-                    Div(Field("legal_representative"), css_class="col-md-4"),
-                    Div(Field("admin_level"), css_class="col-md-4"), css_class="row"),
-                Div(Div(Field("registered_capital"), css_class="col-md-3"),
-                    Div(Field("total_assets"), css_class="col-md-3"),
-                    Div(Field("target_credit"), css_class="col-md-3"),
-                    Div(Field("credit_customer"), css_class="col-md-3 pt-md-4"), css_class="row"),
+            *sections,
+            FormActions(
+                Submit("save", _("保存")),
+                HTML(f'<a class="btn btn-outline-secondary ms-2" href="{{{{ customer.get_absolute_url }}}}">'
+                     f"{escape(_('取消'))}</a>"),
             ),
         )
-        self.helper.add_input(Submit("save", _("保存")))
 
     def clean_id_number(self) -> str:
         value = (self.cleaned_data.get("id_number") or "").strip().upper()
@@ -146,6 +171,8 @@ class CustomerProfileForm(forms.ModelForm):
             except ValidationError as error:
                 self.add_error("id_number", error)
                 return data
+            if "birth_date" not in self.fields:
+                return data
             id_birth = resident_id_birth_date(id_number)
             birth_date = data.get("birth_date")
             if birth_date is None and "birth_date" not in self.errors:
@@ -166,7 +193,7 @@ class ContactLogForm(forms.ModelForm):
         fields = ["contacted_on", "channel", "summary", "next_step"]
         widgets = {
             "contacted_on": DateInput(),
-            "summary": forms.Textarea(attrs={"rows": 3}),
+            "summary": forms.Textarea(attrs={"rows": 2}),
         }
 
     def __init__(self, *args, **kwargs):

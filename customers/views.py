@@ -125,7 +125,7 @@ def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
             # form.is_valid() has already written the cleaned values onto form.instance: start from the database.
             fresh = get_object_or_404(visible_customers(user=request.user), pk=pk)
             changed = customer_update(
-                customer=fresh, data={name: form.cleaned_data[name] for name in PROFILE_FIELDS}, by=request.user
+                customer=fresh, data={name: form.cleaned_data[name] for name in PROFILE_FIELDS if name in form.fields}, by=request.user
             )
             if changed:
                 messages.success(request, _("客户资料已保存。"))
