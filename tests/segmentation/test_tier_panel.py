@@ -1,0 +1,35 @@
+"""The 'why' panel on the customer page: reasons, timeline, constant queries."""
+
+from __future__ import annotations
+
+from django.template import Context, Template
+
+from segmentation import services
+from segmentation.engine import add_months
+from tests.segmentation.factories import MONTH, fact, individual
+
+
+def render(customer):
+    return Template("{% load tier_panel %}{% customer_tier_panel customer %}").render(Context({"customer": customer}))
+
+
+def test_panel_explains_tier_segment_band_and_timeline(org_tree, django_assert_max_num_queries):
+    customer = individual(org_unit=org_tree["OUT-A"], bad_credit_count=2)
+    months = [add_months(MONTH, -n) for n in range(14, -1, -1)]
+    for n, month in enumerate(months):
+        aum = "1500000" if n < 10 else "150000"
+        fact(customer, month, aum_avg=aum, max_balance=aum, last_txn_date=month)
+    for month in months:
+        services.month_close(month=month, build_facts=False)
+    with django_assert_max_num_queries(2):
+        html = render(customer)
+    assert "金卡" in html and "白金" in html  # current tier and the timeline's earlier tier
+    assert "信誉不良记录" in html and "bad_credit_count" in html
+    assert "v1" in html and "10.00万" in html  # the gold threshold
+    assert "2023-06" in html and "2023-05" not in html  # 13 months: 2023-06 … 2024-06
+    assert "盈利性指标" in html and "稳定性指标" in html
+
+
+def test_panel_without_assignment(org_tree):
+    customer = individual(org_unit=org_tree["OUT-A"])
+    assert "尚无月结分层结果" in render(customer)
