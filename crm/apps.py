@@ -5,7 +5,9 @@ from django.utils.translation import gettext_lazy as _
 
 def sync_role_permissions_after_migrate(sender, using="default", **kwargs):
     """Re-assign role permissions once per `migrate`, after the last app has created its permissions."""
-    if sender is not list(apps.get_app_configs())[-1]:
+    # post_migrate is sent once per app that has a models module; act on the last one only.
+    with_models = [config for config in apps.get_app_configs() if config.models_module is not None]
+    if not with_models or sender is not with_models[-1]:
         return
     from django.contrib.auth.models import Group, Permission
 

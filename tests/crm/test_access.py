@@ -196,3 +196,27 @@ def test_scoped_list_and_count_use_indexes(who, request, many_customers, head_a)
         plan = queryset.explain()
         assert "Seq Scan on customers_customer" not in plan, plan
     assert scoped.count() == (20 if who == "rm_a1" else 400)
+
+
+def test_role_groups_carry_their_permissions(db):
+    from django.contrib.auth.models import Group
+    from django.core.management import call_command
+
+    from crm import roles
+
+    call_command("sync_role_permissions", stdout=__import__("io").StringIO())
+
+    def perms(role):
+        group = Group.objects.get(name=role)
+        return {f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.select_related("content_type")}
+
+    assert {"customers.view_customer", "customers.change_customer", "customers.add_contactlog"} <= perms(
+        roles.RELATIONSHIP_MANAGER
+    )
+    assert {"crm.handover_customers", "crm.grant_customer_access"} <= perms(roles.BRANCH_HEAD)
+    assert "crm.handover_customers" not in perms(roles.RELATIONSHIP_MANAGER)
+    assert "customers.change_customer" not in perms(roles.HQ_MANAGEMENT)
+    assert "crm.view_accesslog" in perms(roles.AUDITOR) and "customers.change_customer" not in perms(roles.AUDITOR)
+    admin_perms = perms(roles.SYSTEM_ADMIN)
+    assert {"crm.change_orgunit", "crm.change_user", "customers.change_lookup"} <= admin_perms
+    assert not {"customers.view_customer", "customers.view_sensitive"} & admin_perms
