@@ -109,6 +109,26 @@ def test_rm_finds_edits_and_logs_a_contact(page, live_server, bank, screenshot):
     assert page.js_errors == []
 
 
+def test_filters_sort_and_paging_work_through_htmx(page, live_server, bank, screenshot):
+    log_in(page, live_server, "rm_a1", PASSWORD)
+    page.wait_for_url(re.compile(r"/customers/$"))
+    # a select filter applies on change, without pressing the button
+    page.select_option("#id_value_segment", "mass")
+    expect(page.locator(".customer-name")).to_have_count(5)
+    assert "value_segment=mass" in page.url
+    # a header sorts, keeping the filter
+    page.click("th >> text=姓名/名称")
+    expect(page.locator("th[aria-sort=ascending]")).to_have_count(1)
+    assert "sort=name" in page.url and "value_segment=mass" in page.url
+    names = page.locator(".customer-name").all_inner_texts()
+    assert names == sorted(names)
+    # a bad parameter in the address bar: a Chinese message, the page still works
+    page.goto(f"{live_server.url}/customers/?aum_min=abc&page=999999")
+    assert "请输入金额数字" in page.locator("#results").inner_text()
+    assert page.locator(".customer-name").count() == 6
+    screenshot(page, "list_bad_params")
+
+
 def test_wrong_password_shows_the_generic_message(page, live_server, bank):
     log_in(page, live_server, "rm_a1", "not-the-password")
     assert page.locator(".alert-danger").inner_text().strip() == "用户名或密码不正确，请重试。"
