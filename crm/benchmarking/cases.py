@@ -22,6 +22,7 @@ from .registry import CaseFailed, CaseUnavailable, bench_report, bench_resource,
 LIST_URL = "/customers/"
 IMPORT_ROWS = 1_000_000
 SEQ_SCAN_FLAG = "Seq Scan on customers_customer"
+SLOW_QUERY_SECONDS = 0.010
 
 
 def _get(ctx, username: str, url: str) -> dict:
@@ -182,6 +183,10 @@ def explain_list_queries(ctx, write) -> None:
             client.get(LIST_URL + query)
         sql = _page_query(captured.captured_queries)
         write(f"\nEXPLAIN — {label} ({LIST_URL}{query}):")
+        slow = [q for q in captured.captured_queries if float(q["time"]) >= SLOW_QUERY_SECONDS]
+        write(f"  本页 {len(captured.captured_queries)} 条查询，其中 {len(slow)} 条 ≥ {SLOW_QUERY_SECONDS * 1000:g} ms：")
+        for q in slow:
+            write(f"    {float(q['time']) * 1000:8.1f} ms  {' '.join(q['sql'].split())[:160]}")
         if sql is None:
             write("  （未找到列表查询）")
             continue
