@@ -1,0 +1,179 @@
+"""Benchmark cases of the tier engine (discovered by crm.benchmarking).
+
+History: 13 months × 1M customers × 4 accounts of MonthlyBalance would be 52M rows, too heavy
+for the benchmark machine, so the untimed resource writes the *facts* of the 12 previous months
+directly (CustomerMonth by INSERT … SELECT generate_series) plus MonthlyBalance for the month
+being closed only (one row per account), and closes the previous month's assignments.
+"""
+
+from __future__ import annotations
+
+import resource
+import time
+
+from django.db import connection, transaction
+
+from crm.benchmarking.registry import CaseFailed, bench_resource, benchmark_case
+from customers.models import Customer, CustomerMonth
+from segmentation import engine, services
+from segmentation.engine import add_months
+from segmentation.models import Assignment, MonthClose, RuleVersion, TierChange
+
+NAIVE_SAMPLE = 10_000
+
+
+def _peak_rss_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+FACTS_HISTORY_SQL = """
+INSERT INTO customers_customermonth (month, customer_id, aum_end, aum_avg, deposit_end, deposit_avg, loan_end,
+  loan_avg, margin_end, margin_avg, card_balance, card_spend, card_txn_count, has_card, card_activated, txn_count,
+  active_days, last_txn_date, max_balance, product_count, deposit_contribution, loan_contribution, fee_income,
+  contribution)
+SELECT m.month, c.id, round(c.aum * f, 2), round(c.aum * f * 0.97, 2), round(c.aum * f * 0.75, 2),
+  round(c.aum * f * 0.73, 2), 0, 0, 0, 0, 800, (c.id %% 3000), (c.id %% 6), true, true, (c.id %% 30),
+  least(c.id %% 30, 20), m.month + (c.id %% 28)::int, round(c.aum * f * 0.4, 2), 4, round(c.aum * f * 0.0001, 2), 0,
+  0, round(c.aum * f * 0.0001, 2)
+FROM customers_customer c
+CROSS JOIN LATERAL (SELECT (%(first)s::date + make_interval(months => g))::date AS month,
+                           1 + ((c.id + g) %% 7 - 3) / 100.0 AS f
+                    FROM generate_series(0, 11) AS g) m
+WHERE NOT EXISTS (SELECT 1 FROM customers_customermonth x WHERE x.month = %(first)s)
+"""
+
+BALANCES_SQL = """
+INSERT INTO customers_monthlybalance (month, account_id, customer_id, account_type, month_end_balance,
+  avg_daily_balance, annual_rate, txn_count, txn_days, last_txn_date, card_spend, activated, fee_income)
+SELECT %(m)s, a.id, a.customer_id, a.account_type, a.balance, round(a.balance * 0.97, 2), a.annual_rate,
+  a.id %% 30, least(a.id %% 30, 20), a.last_txn_date,
+  CASE WHEN a.account_type = 'credit_card' THEN a.id %% 5000 ELSE 0 END, a.activated, 0
+FROM customers_account a
+WHERE NOT EXISTS (SELECT 1 FROM customers_monthlybalance x WHERE x.month = %(m)s)
+"""
+
+
+@bench_resource("segmentation_history")
+def _segmentation_history(ctx) -> dict:
+    """12 months of facts before ctx.month, the month's balances, and the previous month closed (untimed)."""
+    prev = add_months(ctx.month, -1)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL synchronous_commit = off")
+        cursor.execute(FACTS_HISTORY_SQL, {"first": add_months(ctx.month, -12)})
+        cursor.execute(BALANCES_SQL, {"m": ctx.month})
+        try:
+            from customers.services import facts  # noqa: F401
+        except ImportError:  # no facts builder yet: the closed month's facts come from the same generator
+            cursor.execute(FACTS_HISTORY_SQL.replace("generate_series(0, 11)", "generate_series(0, 0)"),
+                           {"first": ctx.month})
+    if not MonthClose.objects.filter(month=prev, state=MonthClose.State.CLOSED).exists():
+        MonthClose.objects.filter(month=prev).delete()
+        services.month_close(month=prev, build_facts=False)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE customers_customermonth")
+        cursor.execute("ANALYZE segmentation_assignment")
+    return {"prev": prev}
+
+
+def _reopen(ctx, segmentation_history) -> None:
+    MonthClose.objects.filter(month=ctx.month).delete()
+    Assignment.objects.filter(month=ctx.month).delete()
+    TierChange.objects.filter(month=ctx.month).delete()
+
+
+@benchmark_case("close_month_1m", target_ms=60_000, repeat=1, warmup=0, needs=("segmentation_history",),
+                setup=_reopen, count_queries=False)
+def close_month_case(ctx, segmentation_history) -> dict:
+    """close_month for one month, facts included: facts → assignments → tier changes → customers → closed."""
+    row = services.month_close(month=ctx.month)
+    if row.customer_count != Customer.objects.count():
+        raise CaseFailed("assignment count differs from customer count")
+    return {"customers": row.customer_count, "peak_rss_mb": _peak_rss_mb()}
+
+
+FLOOR_SQL = """
+CREATE TEMP TABLE bench_floor ON COMMIT DROP AS
+WITH h AS (
+  SELECT customer_id, max(last_txn_date) AS last_txn, avg(card_txn_count) FILTER (WHERE month >= %(m2)s) AS uses3,
+         avg(card_spend) FILTER (WHERE month >= %(m2)s) AS spend3, sum(card_spend) AS spend12
+  FROM customers_customermonth WHERE month BETWEEN %(m11)s AND %(m)s GROUP BY customer_id)
+SELECT c.id,
+  CASE WHEN f.aum_avg >= 5000000 THEN 'diamond' WHEN f.aum_avg >= 1000000 THEN 'platinum'
+       WHEN f.aum_avg >= 100000 THEN 'gold' ELSE 'regular' END AS tier,
+  CASE WHEN NOT (f.aum_avg >= 50000 OR h.spend12 >= 50000 OR abs(f.loan_end) >= 300000 OR f.margin_end >= 10000)
+       THEN '' WHEN f.aum_avg >= 2000000 THEN 'wealth_centre' WHEN f.aum_avg >= 200000 THEN 'wealth'
+       WHEN f.aum_avg >= 100000 OR age(%(end)s::date, c.birth_date) >= interval '60 years' THEN 'adopted'
+       ELSE 'staff' END AS band,
+  (coalesce(h.last_txn, c.since) < %(m5)s AND f.max_balance < 300) AS dormant,
+  (f.has_card AND ((h.uses3 < 2 AND h.spend3 < 80) OR f.card_balance < 100)) AS card,
+  c.bad_credit_count >= 2 AS bad_credit, c.malicious_overdraft AS overdraft
+FROM customers_customer c
+LEFT JOIN customers_customermonth f ON f.customer_id = c.id AND f.month = %(m)s
+LEFT JOIN h ON h.customer_id = c.id
+"""
+
+
+@benchmark_case("assignment_vs_floor", target_ms=60_000, repeat=1, warmup=0, needs=("segmentation_history",),
+                count_queries=False)
+def assignment_vs_floor(ctx, segmentation_history) -> dict:
+    """The engine's assignment step vs a hand-written INSERT … SELECT with CASE (same facts, same run)."""
+    month = segmentation_history["prev"]
+    version = services.rule_version_in_force(month=month)
+    with transaction.atomic():
+        started = time.perf_counter()
+        engine.assignments_into_temp(version=version, month=month, table="bench_engine")
+        engine_ms = (time.perf_counter() - started) * 1000
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL work_mem = '256MB'")
+            cursor.execute(FLOOR_SQL, {"m": month, "m2": add_months(month, -2), "m5": add_months(month, -5),
+                                       "m11": add_months(month, -11), "end": engine.month_end(month)})
+        floor_ms = (time.perf_counter() - started) * 1000
+        transaction.set_rollback(True)
+    return {"engine_ms": round(engine_ms), "floor_ms": round(floor_ms), "ratio": round(engine_ms / floor_ms, 2),
+            "peak_rss_mb": _peak_rss_mb()}
+
+
+@benchmark_case("assignment_naive_orm_10k", target_ms=600_000, repeat=1, warmup=0,
+                needs=("segmentation_history",), count_queries=False)
+def naive_orm(ctx, segmentation_history) -> dict:
+    """Baseline we beat: load each customer with the ORM, compute in Python, save (10k sample, extrapolated)."""
+    month = segmentation_history["prev"]
+    version = services.rule_version_in_force(month=month)
+    total = Customer.objects.count()
+    with transaction.atomic():
+        started = time.perf_counter()
+        for customer in Customer.objects.order_by("pk")[:NAIVE_SAMPLE]:
+            facts = list(CustomerMonth.objects.filter(customer=customer, month__lte=month,
+                                                      month__gte=add_months(month, -11)))
+            current = next((f for f in facts if f.month == month), None)
+            aum = current.aum_avg if current else 0
+            tier = ("diamond" if aum >= version.diamond_min else "platinum" if aum >= version.platinum_min
+                    else "gold" if aum >= version.gold_min else "regular")
+            band = ("wealth_centre" if aum >= version.band_wealth_centre_min else "wealth"
+                    if aum >= version.band_wealth_min else "adopted" if aum >= version.band_adopted_min
+                    else "staff" if aum >= version.entry_aum else "")
+            customer.asset_tier, customer.maintenance_band = tier, band
+            customer.save(update_fields=["asset_tier", "maintenance_band"])
+        sample_ms = (time.perf_counter() - started) * 1000
+        transaction.set_rollback(True)
+    sample = min(NAIVE_SAMPLE, total)
+    return {"sample": sample, "sample_ms": round(sample_ms),
+            "extrapolated_s": round(sample_ms * total / max(sample, 1) / 1000)}
+
+
+@benchmark_case("whatif_1m", target_ms=10_000, repeat=1, warmup=0, needs=("segmentation_history",),
+                count_queries=False)
+def whatif_case(ctx, segmentation_history) -> dict:
+    """What-if preview of a draft (gold threshold 8万) on the previous closed month."""
+    from segmentation.selectors import whatif_compute
+
+    base = services.rule_version_in_force(month=segmentation_history["prev"])
+    with transaction.atomic():
+        draft = RuleVersion(**{f.attname: getattr(base, f.attname) for f in RuleVersion._meta.concrete_fields
+                               if f.name not in {"id", "number", "state"}}, number=99_999, state="draft")
+        draft.gold_min = 80_000
+        draft.save()
+        preview = whatif_compute(version=draft, month=segmentation_history["prev"])
+        transaction.set_rollback(True)
+    return {"moved": preview.asset_moved_customers, "peak_rss_mb": _peak_rss_mb()}
