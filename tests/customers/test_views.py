@@ -193,6 +193,8 @@ def test_aum_range_is_lower_inclusive(head_client, org_tree):
         ({"page": "999999"}, "页码超出范围"),
         ({"page": "abc"}, "不是有效的数字"),
         ({"aum_max": "1" * 40}, "金额位数过多"),
+        ({"q": "a\x00b"}, "搜索："),
+        ({"org_unit": "1\x00"}, "所属机构："),
     ],
 )
 def test_bad_parameters_give_a_chinese_message_not_an_error(head_client, org_tree, params, message):
