@@ -223,6 +223,8 @@ def balances_import(
         table = open_table(file, columns=BALANCE_COLUMNS, max_rows=limit)
         columns = list(BALANCE_TEMP_COLUMNS)
         with connection.cursor() as cursor:
+            # Hash joins over a million account numbers stay in memory instead of spilling to disk.
+            cursor.execute("SET LOCAL work_mem = '256MB'")
             _create_temp(cursor, _BALANCE_TEMP, BALANCE_TEMP_COLUMNS)
             for chunk in table.chunks:
                 checked = check_balance_chunk(chunk, table.headers, result.errors, month_end=month_end, today=today)
@@ -237,7 +239,7 @@ def balances_import(
                 return
             if progress:
                 progress(_("校验通过，正在写入……"))
-            _balances_write(cursor, month=month, result=result)
+            _balances_write(cursor, month=month, result=result, progress=progress)
             cursor.execute(f"DROP TABLE {_BALANCE_TEMP}")
 
     return _run(work, dry_run=dry_run)
@@ -278,7 +280,7 @@ _BALANCE_VALUES = ["month_end_balance", "avg_daily_balance", "annual_rate", "txn
                    "last_txn_date", "card_spend", "activated", "fee_income"]
 
 
-def _balances_write(cursor, *, month: date, result: ImportResult) -> None:
+def _balances_write(cursor, *, month: date, result: ImportResult, progress: Progress | None = None) -> None:
     t = _BALANCE_TEMP
     cursor.execute(
         f"""INSERT INTO customers_account
@@ -290,6 +292,8 @@ def _balances_write(cursor, *, month: date, result: ImportResult) -> None:
             WHERE NOT EXISTS (SELECT 1 FROM customers_account a WHERE a.account_no = t.account_no)"""  # noqa: S608
     )
     result.accounts_created = cursor.rowcount
+    if progress:
+        progress(_("新开账户 %(n)s 个，正在写入月度余额……") % {"n": f"{result.accounts_created:,}"})
     old = ", ".join(f"mb.{c}" for c in _BALANCE_VALUES)
     new = ", ".join(f"EXCLUDED.{c}" for c in _BALANCE_VALUES)
     cursor.execute(
@@ -310,6 +314,8 @@ def _balances_write(cursor, *, month: date, result: ImportResult) -> None:
     )
     result.created, result.updated = cursor.fetchone()
     result.unchanged = result.rows - result.created - result.updated
+    if progress:
+        progress(_("月度余额已写入，正在更新账户当前余额……"))
     # The account's current figures follow its latest month on file.
     cursor.execute(
         f"""UPDATE customers_account a SET
