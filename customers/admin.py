@@ -12,9 +12,24 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from crm.models import OrgUnit
+from crm.scoping import visible_customers
 
 from .models import Account, CoMaintainer, ContactLog, Customer, CustomerMonth, Lookup, MonthlyBalance
 from .selectors import customer_search
+
+
+class CustomerScopedAdminMixin:
+    """Admin lists of customer data follow the same scope as the site (issue 3: a system admin without a
+    business role configures but does not browse personal data)."""
+
+    customer_path = "customer"  # how this model reaches its customer; "" for Customer itself
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        visible = visible_customers(user=request.user)
+        if not self.customer_path:
+            return queryset & visible
+        return queryset.filter(**{f"{self.customer_path}__in": visible.values("pk")})
 
 
 class OrgSubtreeListFilter(admin.SimpleListFilter):
@@ -56,7 +71,8 @@ class CoMaintainerInline(admin.TabularInline):
 
 
 @admin.register(Customer)
-class CustomerAdmin(SimpleHistoryAdmin):
+class CustomerAdmin(CustomerScopedAdminMixin, SimpleHistoryAdmin):
+    customer_path = ""
     list_display = [
         "customer_no", "name", "kind", "org_unit", "maintainer", "mobile", "aum", "asset_tier", "value_segment",
         "maintenance_band",
@@ -123,7 +139,7 @@ def _customer_or_account_search(queryset, term: str, *, account_field: str | Non
 
 
 @admin.register(Account)
-class AccountAdmin(SimpleHistoryAdmin):
+class AccountAdmin(CustomerScopedAdminMixin, SimpleHistoryAdmin):
     list_display = ["account_no", "customer", "account_type", "balance", "annual_rate", "last_txn_date", "closed_on"]
     list_filter = ["account_type", "activated"]
     search_fields = ["account_no"]
@@ -138,7 +154,7 @@ class AccountAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(MonthlyBalance)
-class MonthlyBalanceAdmin(NoAddChangeAdmin):
+class MonthlyBalanceAdmin(CustomerScopedAdminMixin, NoAddChangeAdmin):
     list_display = ["month", "account", "customer", "account_type", "month_end_balance", "avg_daily_balance",
                     "txn_count"]
     list_filter = ["account_type"]
@@ -153,7 +169,7 @@ class MonthlyBalanceAdmin(NoAddChangeAdmin):
 
 
 @admin.register(CustomerMonth)
-class CustomerMonthAdmin(NoAddChangeAdmin):
+class CustomerMonthAdmin(CustomerScopedAdminMixin, NoAddChangeAdmin):
     list_display = ["month", "customer", "aum_avg", "aum_end", "deposit_avg", "loan_avg", "contribution",
                     "product_count"]
     search_fields = ["customer__customer_no"]
@@ -167,7 +183,7 @@ class CustomerMonthAdmin(NoAddChangeAdmin):
 
 
 @admin.register(ContactLog)
-class ContactLogAdmin(admin.ModelAdmin):
+class ContactLogAdmin(CustomerScopedAdminMixin, admin.ModelAdmin):
     list_display = ["contacted_on", "customer", "staff", "channel", "summary", "next_step"]
     list_filter = ["channel"]
     search_fields = ["customer__customer_no"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -10,7 +11,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from crm.masking import mask_id_number, mask_mobile
-from crm.scoping import visible_customers
+from crm.scoping import editable_customers, visible_customers
 
 from .filters import DEFAULT_SORT, CustomerFilter
 from .forms import ContactLogForm, CustomerProfileForm
@@ -118,12 +119,12 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """/customers/<pk>/edit/: the profile form; nothing is saved unless every field is valid."""
-    customer = get_object_or_404(visible_customers(user=request.user), pk=pk)
+    customer = get_object_or_404(editable_customers(user=request.user), pk=pk)
     form = CustomerProfileForm(request.POST or None, instance=customer)
     if request.method == "POST":
         if form.is_valid():
             # form.is_valid() has already written the cleaned values onto form.instance: start from the database.
-            fresh = get_object_or_404(visible_customers(user=request.user), pk=pk)
+            fresh = get_object_or_404(editable_customers(user=request.user), pk=pk)
             changed = customer_update(
                 customer=fresh, data={name: form.cleaned_data[name] for name in PROFILE_FIELDS if name in form.fields}, by=request.user
             )
@@ -137,6 +138,7 @@ def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@permission_required("customers.add_contactlog", raise_exception=True)
 def contact_create(request: HttpRequest, pk: int) -> HttpResponse:
     """/customers/<pk>/contacts/new/: log a contact (交往记录); it appears at the top of the contact log."""
     customer = get_object_or_404(visible_customers(user=request.user).select_related("org_unit"), pk=pk)

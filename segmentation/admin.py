@@ -13,6 +13,8 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from customers.admin import CustomerScopedAdminMixin
+
 from . import services
 from .models import (
     Assignment,
@@ -229,7 +231,7 @@ class MonthCloseAdmin(admin.ModelAdmin):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(admin.ModelAdmin):
+class AssignmentAdmin(CustomerScopedAdminMixin, admin.ModelAdmin):
     list_display = ["customer", "month", "asset_tier", "value_segment", "maintenance_band", "profit_score",
                     "stability_score", "negative_rule", "corporate_size", "corporate_class", "rule_version"]
     list_filter = ["month", "kind", "asset_tier", "value_segment", "maintenance_band", "negative_rule", "rule_version"]
@@ -248,7 +250,7 @@ class AssignmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(TierChange)
-class TierChangeAdmin(admin.ModelAdmin):
+class TierChangeAdmin(CustomerScopedAdminMixin, admin.ModelAdmin):
     list_display = ["customer", "month", "field", "from_value", "to_value", "direction"]
     list_filter = ["month", "field", "direction"]
     search_fields = ["customer__customer_no"]

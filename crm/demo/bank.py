@@ -487,6 +487,10 @@ class DemoBankBuilder:
             MonthlyBalance.objects.filter(customer__in=demo).delete()
             Account.objects.filter(customer__in=demo).delete()
             deleted, _ = demo.delete()
+        # The demo months are closed again from scratch, so their close records go too.
+        from segmentation.models import MonthClose
+
+        MonthClose.objects.filter(month__in=self.months).delete()
         return deleted
 
     def write(self, plans: list[CustomerPlan], units: dict[str, OrgUnit], users: dict[str, User]) -> dict[str, int]:
@@ -554,21 +558,16 @@ class DemoBankBuilder:
             plans = self.plan_customers(lookups)
             self.log(f"生成 {len(plans)} 户客户的 {len(self.months)} 个月数据…")
             counts = self.write(plans, units, users)
-            counts["facts"] = self.build_facts()
+            counts["closed_months"] = self.close_months()
         return counts
 
-    def build_facts(self) -> int:
-        """Build monthly facts and refresh Customer.aum month by month, when the facts service exists."""
-        try:
-            from customers.services import facts
-        except ImportError:
-            self.log("提示：customers.services.facts 尚不可用，跳过月度事实计算（客户 AUM 已按最后一个月写入）。")
-            return 0
+    def close_months(self) -> int:
+        """Close every demo month in order: facts, tiers, tier changes and service tasks, as in production."""
+        from segmentation.services import month_close
+
         start = timezone.now()
         for month in self.months:
-            facts.customer_months_build(month=month)
-            if hasattr(facts, "customer_aum_refresh"):
-                facts.customer_aum_refresh(month=month)
-            self.log(f"  {month:%Y-%m} 月度事实已生成")
-        self.log(f"  月度事实用时 {(timezone.now() - start).total_seconds():.1f} 秒")
+            month_close(month=month)
+            self.log(f"  {month:%Y-%m} 已月结（事实、分层、任务）")
+        self.log(f"  月结用时 {(timezone.now() - start).total_seconds():.1f} 秒")
         return len(self.months)

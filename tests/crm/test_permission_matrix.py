@@ -44,7 +44,7 @@ RULES: dict[str, Rule] = {
     "customers:detail": Rule(
         logged_in(SCOPED, hq=(200, 200), auditor=(200, 200), sysadmin=(404, 404)), kwargs="customer"
     ),
-    # View-only roles (HQ, auditor) must not edit or log contacts (see KNOWN_GAPS).
+    # View-only roles (HQ, auditor) must not edit or log contacts.
     "customers:edit": Rule(
         logged_in(SCOPED, hq=(404, 404), auditor=(404, 404), sysadmin=(404, 404)), kwargs="customer"
     ),
@@ -80,12 +80,8 @@ ADMIN_PREFIX = "admin:"
 ADMIN_PUBLIC = {"admin:login"}
 
 # Cells owned by other capabilities that do not hold yet: (url name, role) → why. Reported as xfail.
-KNOWN_GAPS = {
-    ("customers:edit", "hq"): "customers.views.customer_edit uses visible_customers, not editable_customers",
-    ("customers:edit", "auditor"): "customers.views.customer_edit uses visible_customers, not editable_customers",
-    ("customers:contact_create", "hq"): "contact_create lacks permission_required('customers.add_contactlog')",
-    ("customers:contact_create", "auditor"): "contact_create lacks permission_required('customers.add_contactlog')",
-}
+# Cells whose code is knowingly behind its rule (name, role) → why; empty when everything holds.
+KNOWN_GAPS: dict[tuple[str, str], str] = {}
 
 
 def _walk(resolver, prefix="", namespace=None):

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from crm import roles
 from customers.models import Customer
 from tests.customers.factories import ContactLogFactory, CustomerMonthFactory, LookupFactory
 from tests.factories import AccountFactory, CustomerFactory, UserFactory
@@ -15,9 +16,23 @@ from tests.factories import AccountFactory, CustomerFactory, UserFactory
 
 @pytest.fixture
 def admin_client_(client, org_tree):
-    admin = UserFactory(username="root", org_unit=org_tree["HQ"], is_staff=True, is_superuser=True)
+    # An admin who browses customers holds a business role too (issue 3); HQ management sees the whole bank.
+    admin = UserFactory(username="root", org_unit=org_tree["HQ"], is_staff=True, is_superuser=True,
+                        roles=[roles.HQ_MANAGEMENT])
     client.force_login(admin)
     return client
+
+
+def test_system_admin_without_business_role_browses_no_customer_data(client, org_tree, bank):
+    # given a superuser who only configures the system
+    client.force_login(UserFactory(username="sysadmin", org_unit=org_tree["HQ"], is_staff=True, is_superuser=True,
+                                   roles=[roles.SYSTEM_ADMIN]))
+    # then every customer-data changelist is empty and a customer page redirects away
+    for model in ["customer", "account", "monthlybalance", "customermonth", "contactlog"]:
+        response = changelist(client, model)
+        assert "张三丰" not in response.content.decode()
+        assert response.context["cl"].result_count == 0
+    assert client.get(reverse("admin:customers_customer_change", args=[bank["zhang"].pk])).status_code == 302
 
 
 @pytest.fixture
