@@ -11,11 +11,12 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from crm.models import OrgUnit
+from crm.models import AccessLog, OrgUnit
+from crm.services.audit import access_log_record
+from crm.spreadsheet import safe_cell
 from segmentation.models import MonthClose
 
 from .exporters import ReportContext, sheet_registry
-from .exporters.base import safe_cell
 
 
 class ReportError(Exception):
@@ -34,8 +35,11 @@ def report_context_build(*, month: dt.date, org_code: str | None) -> ReportConte
     return ReportContext(month=month, org=org)
 
 
-def report_xlsx_write(*, context: ReportContext, output: Path) -> list[str]:
-    """Stream every registered sheet into ``output`` (openpyxl write-only); returns the sheet names."""
+def report_xlsx_write(*, context: ReportContext, output: Path, by=None) -> list[str]:
+    """Stream every registered sheet into ``output`` (openpyxl write-only); returns the sheet names.
+
+    Every export is a sensitive action and leaves an access-log row.
+    """
     workbook = Workbook(write_only=True)
     names = []
     bold = Font(bold=True)
@@ -57,4 +61,9 @@ def report_xlsx_write(*, context: ReportContext, output: Path) -> list[str]:
         names.append(exporter.verbose_name)
     output.parent.mkdir(parents=True, exist_ok=True)
     workbook.save(output)
+    access_log_record(
+        user=by, action=AccessLog.Action.EXPORT, target=output.name,
+        detail={"report": "monthly", "format": "xlsx", "month": f"{context.month:%Y-%m}",
+                "org": context.org.code if context.org else None, "sheets": names},
+    )
     return names

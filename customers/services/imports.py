@@ -23,6 +23,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm.models import AccessLog
+from crm.services.audit import access_log_record
 from customers.importers.balance_rows import TEMP_COLUMNS as BALANCE_TEMP_COLUMNS
 from customers.importers.balance_rows import check_balance_chunk
 from customers.importers.columns import BALANCE_COLUMNS, CUSTOMER_COLUMNS
@@ -98,14 +100,23 @@ def _duplicates(cursor, table: str, key: str, header: str, what: str) -> list[Ro
     ]
 
 
-def _run(work: Callable[[ImportResult], None], *, dry_run: bool) -> ImportResult:
-    """Run an import in one transaction; roll it back on errors or when only previewing."""
+def _run(work: Callable[[ImportResult], None], *, dry_run: bool, by, kind: str, file, month=None) -> ImportResult:
+    """Run an import in one transaction; roll it back on errors or when only previewing.
+
+    A written import leaves one access-log row (who, which file, the counts) in the same transaction.
+    """
     result = ImportResult(dry_run=dry_run)
     try:
         with transaction.atomic():
             work(result)
             if result.errors or result.file_error or dry_run:
                 transaction.set_rollback(True)
+            else:
+                access_log_record(
+                    user=by, action=AccessLog.Action.IMPORT, target=getattr(file, "name", file),
+                    detail={"kind": kind, "month": f"{month:%Y-%m}" if month else None, "rows": result.rows,
+                            "created": result.created, "updated": result.updated, "unchanged": result.unchanged},
+                )
     except FileError as exc:
         result.file_error = exc.message
     if result.errors or result.file_error:
@@ -153,7 +164,7 @@ def customers_import(
             _customers_upsert(cursor, present=present, result=result)
             cursor.execute(f"DROP TABLE {_CUSTOMER_TEMP}")
 
-    return _run(work, dry_run=dry_run)
+    return _run(work, dry_run=dry_run, by=by, kind="customers", file=file)
 
 
 def _customers_upsert(cursor, *, present: list[str], result: ImportResult) -> None:
@@ -242,7 +253,7 @@ def balances_import(
             _balances_write(cursor, month=month, result=result, progress=progress)
             cursor.execute(f"DROP TABLE {_BALANCE_TEMP}")
 
-    return _run(work, dry_run=dry_run)
+    return _run(work, dry_run=dry_run, by=by, kind="balances", file=file, month=month)
 
 
 def _balance_db_errors(cursor, headers: dict[str, str]) -> list[RowError]:

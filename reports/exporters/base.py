@@ -17,7 +17,6 @@ from crm.models import OrgUnit
 SHEET_ORDER = ["分层汇总", "迁移矩阵", "客户经理业绩", "服务任务", "负值客户清单", "潜力客户名单", "客户等级明细",
                "对公客户分层明细"]
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -60,10 +59,3 @@ def register(cls: type[SheetExporter]) -> type[SheetExporter]:
 def sheet_registry() -> list[type[SheetExporter]]:
     """The registered sheets in interfaces.md order (missing ones are skipped until they exist)."""
     return [_registry[name] for name in SHEET_ORDER if name in _registry]
-
-
-def safe_cell(value):
-    """Neutralise spreadsheet formula injection: text starting with = + - @ is prefixed with an apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value

@@ -81,3 +81,13 @@ def test_export_errors_are_chinese_and_exit_1(closed_month, tmp_path, args, mess
         call_command("export_report", *args)
     assert excinfo.value.returncode == 1
     assert not (tmp_path / "x.out").exists()
+
+
+def test_export_is_logged_in_the_access_log(closed_month, tmp_path):
+    from crm.models import AccessLog
+
+    call_command("export_report", "--month", "2024-06", "--org", "BR1", "--format", "xlsx", "--output",
+                 str(tmp_path / "r.xlsx"))
+
+    log = AccessLog.objects.get(action=AccessLog.Action.EXPORT)
+    assert log.target == "r.xlsx" and log.detail["month"] == "2024-06" and log.detail["org"] == "BR1"
