@@ -2,7 +2,32 @@
 
 from __future__ import annotations
 
+import time
+
+from django.conf import settings
 from django.utils.cache import patch_cache_control
+
+KEEPALIVE_KEY = "_keepalive"
+
+
+class SessionKeepAliveMiddleware:
+    """Sessions expire after 30 minutes *idle*: renew the expiry on activity, at most once a minute.
+
+    Saving on every request (SESSION_SAVE_EVERY_REQUEST) costs an UPDATE and a COMMIT per page; a minute's
+    slack on a 30-minute idle timeout is harmless.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is not None and not session.is_empty():
+            now = int(time.time())
+            if now - session.get(KEEPALIVE_KEY, 0) >= settings.SESSION_KEEPALIVE_SECONDS:
+                session[KEEPALIVE_KEY] = now  # marks the session modified: saved with a fresh expiry
+        return response
 
 
 class NoStoreForAuthenticatedMiddleware:

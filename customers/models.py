@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
-from django.db.models import Func, Q
+from django.db.models import F, Func, Q
 from django.db.models.functions import ExtractMonth, Right
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -200,6 +200,10 @@ class Customer(TimeStampedModel):
             models.Index(fields=["org_unit", "since"], name="customer_org_since"),
             models.Index(fields=["maintainer", "-aum"], name="customer_maint_aum"),
             models.Index(fields=["-aum"], name="customer_aum"),
+            # Bank-wide sorts of the list (HQ): name and relationship date, ties by pk.
+            models.Index(fields=["name", "id"], name="customer_name_sort"),
+            models.Index(fields=["since", "id"], name="customer_since_sort"),
+            models.Index(F("since").desc(nulls_last=True), "id", name="customer_since_desc_sort"),
             models.Index(fields=["kind"], name="customer_kind"),
             models.Index(fields=["org_unit", "asset_tier", "-aum"], name="customer_org_tier"),
             models.Index(fields=["org_unit", "value_segment", "-aum"], name="customer_org_segment"),

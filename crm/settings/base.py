@@ -43,6 +43,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "crm.middleware.SessionKeepAliveMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -164,7 +165,10 @@ AXES_VERBOSE = False
 
 # Field-level history (django-simple-history); change reasons come from services (e.g. a handover).
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
-SESSION_SAVE_EVERY_REQUEST = True
+# Idle timeout: crm.middleware.SessionKeepAliveMiddleware re-saves the session (renewing its 30 minutes)
+# at most once a minute, instead of an UPDATE + COMMIT on every request.
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_KEEPALIVE_SECONDS = 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # Largest import accepted, in rows; bigger files must be split (or go through COPY tooling).

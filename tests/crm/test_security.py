@@ -95,7 +95,8 @@ def test_password_validators_require_ten_characters(rm_a1):
 
 def test_session_policy(settings):
     assert settings.SESSION_COOKIE_AGE == 30 * 60
-    assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE and settings.SESSION_SAVE_EVERY_REQUEST
+    assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE
+    assert "crm.middleware.SessionKeepAliveMiddleware" in settings.MIDDLEWARE
     assert "django.contrib.auth.middleware.LoginRequiredMiddleware" in settings.MIDDLEWARE
 
 
@@ -175,3 +176,22 @@ def test_upload_rejects_zip_bomb_and_oversize():
         upload_validate(file=SimpleUploadedFile("bomb.xlsx", buffer.getvalue()))
     with pytest.raises(ValidationError, match="超过上限"):
         upload_validate(file=SimpleUploadedFile("big.csv", b"a,b\n" * 1000), max_bytes=100)
+
+
+def test_activity_renews_the_idle_timeout_at_most_once_a_minute(client, rm_a1, time_machine):
+    from django.contrib.sessions.models import Session
+
+    time_machine.move_to("2026-01-05 09:00:00+08:00", tick=False)
+    client.force_login(rm_a1)
+    client.get("/customers/")
+    first = Session.objects.get().expire_date
+    # a click 20 s later does not write the session; one 2 minutes later pushes the expiry forward
+    time_machine.move_to("2026-01-05 09:00:20+08:00", tick=False)
+    client.get("/customers/")
+    assert Session.objects.get().expire_date == first
+    time_machine.move_to("2026-01-05 09:02:00+08:00", tick=False)
+    client.get("/customers/")
+    assert (Session.objects.get().expire_date - first).total_seconds() == 120
+    # and 31 idle minutes later the session is gone: the user must log in again
+    time_machine.move_to("2026-01-05 09:33:01+08:00", tick=False)
+    assert client.get("/customers/").status_code == 302
