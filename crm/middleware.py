@@ -5,7 +5,9 @@ from __future__ import annotations
 import time
 
 from django.conf import settings
-from django.utils.cache import patch_cache_control
+from django.utils import translation
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.deprecation import MiddlewareMixin
 
 KEEPALIVE_KEY = "_keepalive"
 
@@ -45,4 +47,24 @@ class NoStoreForAuthenticatedMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             patch_cache_control(response, no_store=True, no_cache=True, must_revalidate=True, private=True)
+        return response
+
+
+class ChineseFirstLocaleMiddleware(MiddlewareMixin):
+    """Simplified Chinese unless the user picked another language with the language switch.
+
+    Django's LocaleMiddleware also follows the browser's Accept-Language, which would show English
+    to staff whose browser happens to be set up in English; the bank's UI is Chinese first.
+    """
+
+    def process_request(self, request):
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        supported = {code for code, _name in settings.LANGUAGES}
+        language = chosen if chosen in supported else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
+
+    def process_response(self, request, response):
+        response.headers.setdefault("Content-Language", translation.get_language())
+        patch_vary_headers(response, ["Cookie"])
         return response

@@ -195,3 +195,12 @@ def test_activity_renews_the_idle_timeout_at_most_once_a_minute(client, rm_a1, t
     # and 31 idle minutes later the session is gone: the user must log in again
     time_machine.move_to("2026-01-05 09:33:01+08:00", tick=False)
     assert client.get("/customers/").status_code == 302
+
+
+def test_ui_is_chinese_first_whatever_the_browser_language(client):
+    # an English browser still gets the Chinese UI …
+    response = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert response.headers["Content-Language"] == "zh-hans"
+    # … until the user picks English with the language switch (a cookie)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/accounts/login/"})
+    assert client.get("/accounts/login/").headers["Content-Language"] == "en"
