@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
@@ -13,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 from crm.masking import mask_id_number, mask_mobile
 from crm.scoping import editable_customers, visible_customers
 
+from .exports import ExportTooLarge, customer_list_export
 from .filters import DEFAULT_SORT, CustomerFilter
 from .forms import ContactLogForm, CustomerProfileForm
 from .selectors import SearchShape, customer_360, customer_page, search_shape
@@ -58,6 +60,25 @@ def _table_columns(*, current: str, carry: str) -> list[dict]:
 
 def _masked_query(q: str, shape: str) -> str:
     return mask_mobile(q) if shape == SearchShape.MOBILE else mask_id_number(q.upper())
+
+
+@require_http_methods(["GET"])
+def customer_export(request: HttpRequest) -> HttpResponse:
+    """/customers/export.xlsx: the list as filtered on screen (same scope, masked), as an Excel file."""
+    customer_filter = CustomerFilter(request.GET, queryset=visible_customers(user=request.user), request=request)
+    customers = customer_filter.qs  # validates the form; invalid filters are ignored, as on the page
+    filters = {key: value for key, value in customer_filter.form.cleaned_data.items() if value not in (None, "", [])}
+    # A searched ID or mobile is not written into the access log in full.
+    filters.pop("q", None)
+    try:
+        content = customer_list_export(customers=customers, user=request.user, request=request,
+                                    filters={key: str(value) for key, value in filters.items()})
+    except ExportTooLarge as exc:
+        messages.error(request, str(exc))
+        return redirect(f"{reverse('customers:list')}?{request.GET.urlencode()}")
+    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = 'attachment; filename="customers.xlsx"'
+    return response
 
 
 @require_http_methods(["GET"])

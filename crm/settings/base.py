@@ -173,6 +173,8 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # Largest import accepted, in rows; bigger files must be split (or go through COPY tooling).
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=100_000)
+# Largest customer-list export, in rows (narrow the filters beyond it).
+EXPORT_MAX_ROWS = env.int("EXPORT_MAX_ROWS", default=100_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=50 * 1024 * 1024)
