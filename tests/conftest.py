@@ -1,9 +1,18 @@
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
+from django.utils import translation
 
 from crm import roles
 from tests.factories import OrgUnitFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def chinese_by_default():
+    """Each test starts in the default language, whatever a previous request in this thread activated."""
+    with translation.override(settings.LANGUAGE_CODE):
+        yield
 
 
 @pytest.fixture

@@ -103,6 +103,7 @@ def test_session_policy(settings):
 def test_check_deploy_passes_with_production_settings():
     env = {**os.environ, "SECRET_KEY": "x" * 30 + "-production-secret-7f3k2m9q1z", "ALLOWED_HOSTS": "crm.example.cn",
            "DJANGO_SETTINGS_MODULE": "crm.settings.production"}
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set for the browser tests of the same run; never in production
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=120,
