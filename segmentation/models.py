@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import OrgUnit, TimeStampedModel
@@ -241,14 +242,21 @@ class MonthReopen(models.Model):
 class Assignment(models.Model):
     """One customer's tiers for one closed month, with everything needed to explain them."""
 
-    customer = models.ForeignKey(Customer, verbose_name=_("客户"), on_delete=models.CASCADE, related_name="assignments")
+    # A monthly snapshot written only by the engine from a join on customers_customer: the foreign keys are
+    # enforced by Django (on_delete) but carry no database constraint and no single-column index, because
+    # at 1,000,000 rows a month the deferred RI checks and extra indexes cost more than the whole assignment
+    # (docs/tier_rules.md, "Speed"). (customer, -month) and (month, customer) cover every lookup.
+    customer = models.ForeignKey(Customer, verbose_name=_("客户"), on_delete=models.CASCADE, related_name="assignments",
+                                 db_constraint=False, db_index=False)
     month = models.DateField(_("月份"))
-    rule_version = models.ForeignKey(RuleVersion, verbose_name=_("规则版本"), on_delete=models.PROTECT, related_name="+")
+    rule_version = models.ForeignKey(RuleVersion, verbose_name=_("规则版本"), on_delete=models.PROTECT, related_name="+",
+                                     db_constraint=False, db_index=False)
     # Snapshots at close time, so a closed month's report never changes after a handover.
-    org_unit = models.ForeignKey(OrgUnit, verbose_name=_("所属机构"), on_delete=models.PROTECT, related_name="+")
+    org_unit = models.ForeignKey(OrgUnit, verbose_name=_("所属机构"), on_delete=models.PROTECT, related_name="+",
+                                 db_constraint=False, db_index=False)
     maintainer = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("维护人"), null=True, blank=True, on_delete=models.PROTECT,
-        related_name="+",
+        related_name="+", db_constraint=False, db_index=False,
     )
     kind = models.CharField(_("客户类型"), max_length=16, choices=Customer.Kind.choices)
     aum_avg = models.DecimalField(_("月日均金融资产"), default=0, **MONEY)
@@ -259,8 +267,8 @@ class Assignment(models.Model):
     value_segment = models.CharField(_("价值分群"), max_length=16, choices=ValueSegment.choices, blank=True)
     profit_score = models.DecimalField(_("盈利性得分"), null=True, blank=True, **PERCENT)
     stability_score = models.DecimalField(_("稳定性得分"), null=True, blank=True, **PERCENT)
-    # {"code": {"v": value, "p": points}} for every indicator of both scores.
-    indicators = models.JSONField(_("指标明细"), null=True, blank=True)
+    # Each indicator's value and points live in fixed columns val_<code> / pt_<code> (added below the class),
+    # not in JSON: building a JSON document per customer was a third of the engine's time.
     negative_rule = models.CharField(_("触发负值规则"), max_length=24, blank=True)
     negative_evidence = models.JSONField(_("负值规则依据"), null=True, blank=True)
     maintenance_band = models.CharField(_("维护层级"), max_length=16, choices=MaintenanceBand.choices, blank=True)
@@ -279,6 +287,34 @@ class Assignment(models.Model):
     def __str__(self) -> str:
         return f"{self.customer_id} {self.month:%Y-%m}"
 
+    @property
+    def indicators(self) -> dict[str, list] | None:
+        """{code: [value, points]} for every known indicator (None for corporate customers)."""
+        if self.kind and self.kind != Customer.Kind.INDIVIDUAL:
+            return None
+        result = {}
+        for code, places in INDICATOR_PLACES.items():
+            value, points = getattr(self, f"val_{code}"), getattr(self, f"pt_{code}")
+            if value is not None:
+                value = value.quantize(Decimal(1).scaleb(-places))
+            result[code] = [value, points if points is not None else Decimal("0.00")]
+        return result
+
+
+# The allow-list of indicator codes (segmentation.engine.INDICATORS has the SQL) and the decimal places of
+# each value as shown; every code has a value column and a points column on Assignment.
+INDICATOR_PLACES = {
+    "contribution": 2, "fee_income": 2, "product_count": 0, "aum_growth_3m": 2, "products_not_held": 0,
+    "income_band": 0, "credit_rating": 0, "tenure_months": 0, "active_days": 0, "product_breadth": 0,
+    "aum_volatility_6m": 4, "bad_credit_count": 0,
+}
+for _code in INDICATOR_PLACES:
+    Assignment.add_to_class(
+        f"val_{_code}", models.DecimalField(format_lazy("{}{}", _("指标值："), _code), max_digits=22, decimal_places=4,
+                                            null=True, blank=True))
+    Assignment.add_to_class(
+        f"pt_{_code}", models.DecimalField(format_lazy("{}{}", _("指标得分："), _code), null=True, blank=True, **PERCENT))
+
 
 class TierChange(models.Model):
     """A tier, segment or band change of one customer against the previous month."""
@@ -292,7 +328,9 @@ class TierChange(models.Model):
         UP = "up", _("升级")
         DOWN = "down", _("降级")
 
-    customer = models.ForeignKey(Customer, verbose_name=_("客户"), on_delete=models.CASCADE, related_name="tier_changes")
+    # No database constraint / single-column index: see Assignment.customer.
+    customer = models.ForeignKey(Customer, verbose_name=_("客户"), on_delete=models.CASCADE, related_name="tier_changes",
+                                 db_constraint=False, db_index=False)
     month = models.DateField(_("月份"))
     field = models.CharField(_("变动项"), max_length=20, choices=Field.choices)
     from_value = models.CharField(_("变动前"), max_length=16, blank=True)

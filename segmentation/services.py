@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
@@ -216,16 +217,25 @@ def month_parse(value: str) -> dt.date:
 
 
 def _facts_build(*, month: dt.date, version: RuleVersion) -> int | None:
-    """The facts step (customers.services.facts) when that module is installed."""
+    """The facts step (customers.services.facts) when that module is installed.
+
+    Customer.aum is refreshed later, in the same pass as the tier columns (engine.customers_current_update).
+    """
     try:
         from customers.services import facts
     except ImportError:
         logger.warning("customers.services.facts not available; using existing CustomerMonth rows")
         return None
-    count = facts.customer_months_build(month=month, deposit_ftp=version.deposit_ftp_rate,
-                                        loan_ftp=version.loan_ftp_rate)
+    return facts.customer_months_build(month=month, deposit_ftp=version.deposit_ftp_rate,
+                                       loan_ftp=version.loan_ftp_rate)
+
+
+def _aum_refresh(*, month: dt.date) -> None:
+    try:
+        from customers.services import facts
+    except ImportError:
+        return
     facts.customer_aum_refresh(month=month)
-    return count
 
 
 def month_close_tasks_generate(*, month: dt.date) -> int:
@@ -239,7 +249,19 @@ def month_close_tasks_generate(*, month: dt.date) -> int:
 
 
 def month_close(*, month: dt.date, by=None, build_facts: bool = True) -> MonthClose:
-    """Close a month in ONE transaction: facts → assignments → tier changes → customers → tasks → closed."""
+    """Close a month in ONE transaction: facts → assignments → tier changes → customers → tasks → closed.
+
+    The returned row carries ``timings`` ({step: seconds}) for the benchmark and the log.
+    """
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(step: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[step] = round(now - clock, 3)
+        clock = now
+
     with transaction.atomic():
         month_close_row, _created = MonthClose.objects.select_for_update().get_or_create(month=month)
         if month_close_row.state == MonthClose.State.CLOSED:
@@ -250,14 +272,22 @@ def month_close(*, month: dt.date, by=None, build_facts: bool = True) -> MonthCl
             raise MonthCloseError(_("%(month)s 没有已发布且已生效的规则版本") % {"month": f"{month:%Y-%m}"})
         if build_facts:
             _facts_build(month=month, version=version)
+            lap("facts")
         Assignment.objects.filter(month=month).delete()
         TierChange.objects.filter(month=month).delete()
+        lap("delete")
         count = engine.assignments_insert(version=version, month=month)
+        lap("assignments")
         engine.tier_changes_insert(month=month)
+        lap("tier_changes")
         newer_closed = MonthClose.objects.filter(month__gt=month, state=MonthClose.State.CLOSED).exists()
         if not newer_closed:
-            engine.customers_current_update(month=month)
+            engine.customers_current_update(month=month, refresh_aum=build_facts)
+        elif build_facts:
+            _aum_refresh(month=month)
+        lap("customers")
         month_close_tasks_generate(month=month)
+        lap("tasks")
         month_close_row.state = MonthClose.State.CLOSED
         month_close_row.rule_version = version
         month_close_row.closed_at = timezone.now()
@@ -265,6 +295,9 @@ def month_close(*, month: dt.date, by=None, build_facts: bool = True) -> MonthCl
         month_close_row.customer_count = count
         month_close_row.save(update_fields=["state", "rule_version", "closed_at", "closed_by", "customer_count",
                                             "updated_at"])
+    lap("commit")
+    month_close_row.timings = timings
+    logger.info("month_close %s: %s customers, %s", f"{month:%Y-%m}", count, timings)
     return month_close_row
 
 
