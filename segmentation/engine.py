@@ -80,18 +80,56 @@ NEGATIVE_RULES = {
 }
 PROPOSED_ROLES = {"wealth_centre": "理财经理", "wealth": "理财经理", "adopted": "网点主任", "staff": "客户经理"}
 
+# The version-independent inputs of the rules, one row per customer: computed from the facts by the close
+# and stored on the assignment, so the what-if preview re-runs the rules without re-reading 12 months of
+# facts. Each maps to (live expression over c/f/h/pa, stored expression over a/c).
+BASIS: dict[str, tuple[str, str]] = {
+    "customer_id": ("c.id", "a.customer_id"),
+    "kind": ("c.kind", "a.kind"),
+    "org_unit_id": ("c.org_unit_id", "a.org_unit_id"),
+    "maintainer_id": ("c.maintainer_id", "a.maintainer_id"),
+    "malicious_overdraft": ("c.malicious_overdraft", "c.malicious_overdraft"),
+    "registered_capital": ("c.registered_capital", "c.registered_capital"),
+    "total_assets": ("c.total_assets", "c.total_assets"),
+    "credit_customer": ("c.credit_customer", "c.credit_customer"),
+    "target_credit": ("c.target_credit", "c.target_credit"),
+    "admin_level": ("c.admin_level", "c.admin_level"),
+    "birth_date": ("c.birth_date", "c.birth_date"),
+    "aum_avg": ("coalesce(f.aum_avg, 0)", "a.aum_avg"),
+    "aum_end": ("coalesce(f.aum_end, 0)", "a.aum_end"),
+    "aum_avg3": ("coalesce(round(h.aum_sum3 / h.n3, 2), 0)", "a.aum_avg3"),
+    "deposit_avg": ("coalesce(f.deposit_avg, 0)", "a.deposit_avg"),
+    "loan_end": ("abs(coalesce(f.loan_end, 0))", "a.loan_end"),
+    "margin_end": ("coalesce(f.margin_end, 0)", "a.margin_end"),
+    "card_balance": ("coalesce(f.card_balance, 0)", "a.card_balance"),
+    "has_card": ("coalesce(f.has_card, false)", "a.has_card"),
+    "max_balance": ("coalesce(f.max_balance, 0)", "a.max_balance"),
+    "card_uses_3m": ("coalesce(h.uses_sum3, 0)", "a.card_uses_3m"),
+    "card_spend_3m": ("coalesce(h.spend_sum3, 0)", "a.card_spend_3m"),
+    "facts_3m": ("coalesce(h.n3, 0)", "a.facts_3m"),
+    "card_spend_12m": ("coalesce(h.card_spend12, 0)", "a.card_spend_12m"),
+    "last_activity": ("coalesce(h.last_txn, c.since)", "a.last_activity"),
+    "prev_rank": ("CASE pa.asset_tier WHEN 'diamond' THEN 3 WHEN 'platinum' THEN 2 WHEN 'gold' THEN 1"
+                  " WHEN 'regular' THEN 0 ELSE -1 END", "a.prev_rank"),
+    "prev_grace": ("coalesce(pa.grace_months_used, 0)", "a.prev_grace"),
+}
+# Stored as columns of the same name on Assignment (the what-if basis); the rest come from the customer.
+STORED_BASIS = [
+    "aum_end", "aum_avg3", "deposit_avg", "loan_end", "margin_end", "card_balance", "has_card", "max_balance",
+    "card_uses_3m", "card_spend_3m", "facts_3m", "card_spend_12m", "last_activity", "prev_rank", "prev_grace",
+]
+
 ASSIGNMENT_COLUMNS = [
     "customer_id", "month", "rule_version_id", "org_unit_id", "maintainer_id", "kind", "aum_avg",
     "asset_metric_value", "raw_asset_tier", "asset_tier", "grace_months_used", "value_segment", "profit_score",
     "stability_score", "negative_rule", "negative_evidence", "maintenance_band", "proposed_role",
     "corporate_size", "deposit_class", "corporate_class",
     *[f"{prefix}_{code}" for code in INDICATORS for prefix in ("val", "pt")],
+    *STORED_BASIS,
 ]
 
-ASSET_METRIC_SQL = {
-    RuleVersion.AssetMetric.AVG: "coalesce(f.aum_avg, 0)",
-    RuleVersion.AssetMetric.END: "coalesce(f.aum_end, 0)",
-    RuleVersion.AssetMetric.AVG3: "coalesce(round(h.aum_sum3 / h.n3, 2), 0)",
+ASSET_METRIC_BASIS = {
+    RuleVersion.AssetMetric.AVG: "aum_avg", RuleVersion.AssetMetric.END: "aum_end", RuleVersion.AssetMetric.AVG3: "aum_avg3",
 }
 TIER_CASE = "CASE {r} WHEN 3 THEN 'diamond' WHEN 2 THEN 'platinum' WHEN 1 THEN 'gold' ELSE 'regular' END"
 
@@ -158,17 +196,35 @@ RULE_PARAMETERS = [
 ]
 
 
-def assignment_select_sql(*, version: RuleVersion, month: dt.date) -> tuple[str, dict]:
-    """The engine's SELECT (columns = ASSIGNMENT_COLUMNS) and its parameters for one month.
+HISTORY_SQL = """
+  SELECT customer_id,
+    sum(card_txn_count) FILTER (WHERE month >= %(m2)s) AS uses_sum3,
+    sum(card_spend) FILTER (WHERE month >= %(m2)s) AS spend_sum3,
+    count(*) FILTER (WHERE month >= %(m2)s) AS n3,
+    sum(aum_avg) FILTER (WHERE month >= %(m2)s) AS aum_sum3,
+    max(aum_avg) FILTER (WHERE month = %(m3)s) AS aum_avg_m3,
+    stddev_pop(aum_avg) FILTER (WHERE month >= %(m5)s) AS aum_sd6,
+    avg(aum_avg) FILTER (WHERE month >= %(m5)s) AS aum_mean6,
+    sum(card_spend) AS card_spend12,
+    max(last_txn_date) AS last_txn
+  FROM customers_customermonth
+  WHERE month BETWEEN %(m11)s AND %(m)s
+  GROUP BY customer_id
+"""
 
-    Layers b → p → s → output, each a subquery fenced with ``OFFSET 0`` so PostgreSQL computes every
-    value, points and score once per row (pulled-up subqueries re-evaluate an expression at each use:
-    the profit score appeared three times, each time re-summing every indicator's points).
-    """
-    profit = list(version.profit_indicators)
-    stability = list(version.stability_indicators)
-    used = {i["code"] for i in profit + stability}
-    codes = [c for c in INDICATORS if c in used]
+LIVE_FROM = """
+      FROM customers_customer c
+      LEFT JOIN customers_customermonth f ON f.customer_id = c.id AND f.month = %(m)s
+      LEFT JOIN h ON h.customer_id = c.id
+      LEFT JOIN segmentation_assignment pa ON pa.customer_id = c.id AND pa.month = %(prev)s"""
+
+STORED_FROM = """
+      FROM segmentation_assignment a
+      JOIN customers_customer c ON c.id = a.customer_id
+      WHERE a.month = %(m)s"""
+
+
+def _params(*, version: RuleVersion, month: dt.date) -> dict:
     end = month_end(month)
     params: dict = {
         "m": month, "m2": add_months(month, -2), "m3": add_months(month, -3), "m5": add_months(month, -5),
@@ -178,50 +234,56 @@ def assignment_select_sql(*, version: RuleVersion, month: dt.date) -> tuple[str,
         "senior_born_by": born_by_for_age(end=end, years=version.staff_band_max_age),
         "version_id": version.pk,
     }
-    for item in profit + stability:
+    for item in list(version.profit_indicators) + list(version.stability_indicators):
         params[f"w_{item['code']}"] = item["weight"]
         params[f"full_{item['code']}"] = item["full_value"]
     for field in RULE_PARAMETERS:
         params[field] = getattr(version, field)
+    return params
 
-    # History over the 12 months: only the aggregates this version needs.
-    hist = [
-        "sum(card_txn_count) FILTER (WHERE month >= %(m2)s) AS uses_sum3",
-        "sum(card_spend) FILTER (WHERE month >= %(m2)s) AS spend_sum3",
-        "count(*) FILTER (WHERE month >= %(m2)s) AS n3",
-        "sum(card_spend) AS card_spend12",
-        "max(last_txn_date) AS last_txn",
-    ]
-    if version.asset_metric == RuleVersion.AssetMetric.AVG3:
-        hist.append("sum(aum_avg) FILTER (WHERE month >= %(m2)s) AS aum_sum3")
-    if "aum_growth_3m" in used:
-        hist.append("max(aum_avg) FILTER (WHERE month = %(m3)s) AS aum_avg_m3")
-    if "aum_volatility_6m" in used:
-        hist.append("stddev_pop(aum_avg) FILTER (WHERE month >= %(m5)s) AS aum_sd6")
-        hist.append("avg(aum_avg) FILTER (WHERE month >= %(m5)s) AS aum_mean6")
-    hist_sql = ",\n    ".join(hist)
 
-    values_sql = "".join(f",\n    {INDICATORS[c].sql} AS v_{c}" for c in codes)
-    carry_values = "".join(f", b.v_{c}" for c in codes)
+def assignment_select_sql(*, version: RuleVersion, month: dt.date, stored_basis: bool = False,
+                          extra: tuple[str, ...] = ()) -> tuple[str, dict]:
+    """The engine's SELECT (columns = ASSIGNMENT_COLUMNS, then ``extra``) and its parameters for one month.
+
+    The basis (version-independent inputs) comes from the facts (``stored_basis=False``: the month's
+    CustomerMonth, one grouped pass over the 12 months of history, last month's assignment), or from the
+    month's recorded assignments (``stored_basis=True``, the what-if preview of a closed month; ``extra``
+    may then name recorded columns ``a.<column>`` to carry along as ``rec_<column>``).
+
+    Layers b → p → s → output, each a subquery fenced with ``OFFSET 0`` so PostgreSQL computes every
+    value, points and score once per row (pulled-up subqueries re-evaluate an expression at each use:
+    the profit score appeared three times, each time re-summing every indicator's points).
+    """
+    profit = list(version.profit_indicators)
+    stability = list(version.stability_indicators)
+    used = {i["code"] for i in profit + stability}
+    codes = [c for c in INDICATORS if c in used]
+    params = _params(version=version, month=month)
+    which = 1 if stored_basis else 0
+
+    basis = [f"{exprs[which]} AS {col}" for col, exprs in BASIS.items()]
+    basis += [f"{f'a.val_{c}' if stored_basis else INDICATORS[c].sql} AS v_{c}" for c in INDICATORS]
+    basis += [f"a.{col} AS rec_{col}" for col in extra]
+    metric = BASIS[ASSET_METRIC_BASIS[version.asset_metric]][which]
+    basis_sql = ",\n        ".join(basis)
+    source = STORED_FROM if stored_basis else LIVE_FROM
+    with_h = "" if stored_basis else f"WITH h AS ({HISTORY_SQL})"
+
+    carry = ", ".join(f"b.{col}" for col in BASIS) + "".join(f", b.v_{c}" for c in INDICATORS)
+    carry += "".join(f", b.rec_{col}" for col in extra)
     points_sql = "".join(f",\n    {_points_sql(INDICATORS[c])} AS p_{c}" for c in codes)
     indicator_out = "".join(
-        f",\n  CASE WHEN s.ind THEN s.v_{c} END, CASE WHEN s.ind THEN s.p_{c} END" if c in used
-        else ",\n  NULL::numeric, NULL::numeric"
+        f",\n  s.v_{c}, CASE WHEN s.ind THEN s.p_{c} END" if c in used else f",\n  s.v_{c}, NULL::numeric"
         for c in INDICATORS
     )
+    basis_out = "".join(f", s.{col}" for col in STORED_BASIS) + "".join(f", s.rec_{col}" for col in extra)
     current = [i for i in profit if i.get("group") == "current"]
     potential = [i for i in profit if i.get("group") == "potential"]
-    metric_sql = ASSET_METRIC_SQL[version.asset_metric]
 
     # Only allow-listed fragments are interpolated; every value is a query parameter.
     sql = f"""
-WITH h AS (
-  SELECT customer_id,
-    {hist_sql}
-  FROM customers_customermonth
-  WHERE month BETWEEN %(m11)s AND %(m)s
-  GROUP BY customer_id
-)
+{with_h}
 SELECT s.customer_id, %(m)s::date, %(version_id)s::bigint, s.org_unit_id, s.maintainer_id, s.kind, s.aum_avg,
   s.metric,
   CASE WHEN s.ind THEN {TIER_CASE.format(r="s.raw_rank")} ELSE '' END,
@@ -240,9 +302,9 @@ SELECT s.customer_id, %(m)s::date, %(version_id)s::bigint, s.org_unit_id, s.main
        WHEN s.neg = 'dormant' THEN jsonb_build_object('last_activity', s.last_activity,
             'max_balance', s.max_balance)
        WHEN s.neg = 'inactive_card' THEN jsonb_build_object(
-            'card_uses_avg', round(s.uses_sum3::numeric / greatest(s.n3, 1), 2),
-            'card_spend_avg', round(s.spend_sum3 / greatest(s.n3, 1), 2), 'card_balance', s.card_balance)
-       WHEN s.neg = 'bad_credit' THEN jsonb_build_object('bad_credit_count', s.bad_credit_count)
+            'card_uses_avg', round(s.card_uses_3m::numeric / greatest(s.facts_3m, 1), 2),
+            'card_spend_avg', round(s.card_spend_3m / greatest(s.facts_3m, 1), 2), 'card_balance', s.card_balance)
+       WHEN s.neg = 'bad_credit' THEN jsonb_build_object('bad_credit_count', s.v_bad_credit_count::int)
        ELSE jsonb_build_object('malicious_overdraft', true) END,
   CASE WHEN NOT s.ind OR NOT s.in_programme THEN ''
        WHEN s.aum_avg >= %(band_wealth_centre_min)s THEN 'wealth_centre'
@@ -272,25 +334,22 @@ SELECT s.customer_id, %(m)s::date, %(version_id)s::bigint, s.org_unit_id, s.main
             OR coalesce(s.target_credit, 0) >= %(class1_target_credit_min)s THEN 'class_1'
        WHEN s.deposit_avg >= %(class2_deposit_min)s THEN 'class_2' ELSE 'class_3' END,
   CASE WHEN s.ind THEN ''
-       WHEN s.contribution >= %(strategic_min_contribution)s
-            AND s.product_count >= %(strategic_min_products)s THEN 'strategic'
-       WHEN s.contribution >= %(premium_min_contribution)s
-            AND s.product_count >= %(premium_min_products)s THEN 'premium'
-       WHEN s.contribution >= %(effective_min_contribution)s
-            AND s.product_count >= %(effective_min_products)s THEN 'effective'
-       WHEN s.contribution >= %(nurture_min_contribution)s
-            AND s.product_count >= %(nurture_min_products)s THEN 'nurture'
-       ELSE 'adjust' END{indicator_out}
+       WHEN s.v_contribution >= %(strategic_min_contribution)s
+            AND s.v_product_count >= %(strategic_min_products)s THEN 'strategic'
+       WHEN s.v_contribution >= %(premium_min_contribution)s
+            AND s.v_product_count >= %(premium_min_products)s THEN 'premium'
+       WHEN s.v_contribution >= %(effective_min_contribution)s
+            AND s.v_product_count >= %(effective_min_products)s THEN 'effective'
+       WHEN s.v_contribution >= %(nurture_min_contribution)s
+            AND s.v_product_count >= %(nurture_min_products)s THEN 'nurture'
+       ELSE 'adjust' END{indicator_out}{basis_out}
 FROM (
   SELECT p.*,
     round((%(profit_current_weight)s::numeric * ({_weighted_sum(current)})
          + %(profit_potential_weight)s::numeric * ({_weighted_sum(potential)})) / 10000, 2) AS profit,
     round(({_weighted_sum(stability)}) / 100, 2) AS stability
   FROM (
-    SELECT b.customer_id, b.kind, b.ind, b.org_unit_id, b.maintainer_id, b.aum_avg, b.metric, b.raw_rank,
-      b.senior, b.deposit_avg, b.contribution, b.product_count, b.admin_level, b.credit_customer, b.total_assets,
-      b.registered_capital, b.target_credit, b.last_activity, b.max_balance, b.card_balance, b.uses_sum3,
-      b.spend_sum3, b.n3, b.bad_credit_count,
+    SELECT {carry}, b.ind, b.metric, b.raw_rank, b.senior,
       CASE WHEN b.prev_rank > b.raw_rank AND b.prev_grace + 1 <= %(downgrade_grace_months)s
            THEN b.prev_rank ELSE b.raw_rank END AS rank,
       CASE WHEN b.prev_rank > b.raw_rank AND b.prev_grace + 1 <= %(downgrade_grace_months)s
@@ -299,38 +358,23 @@ FROM (
         WHEN %(dormant_enabled)s AND (b.last_activity IS NULL OR b.last_activity < %(dormant_from)s)
              AND b.max_balance < %(dormant_balance)s THEN 'dormant'
         WHEN %(inactive_card_enabled)s AND b.has_card
-             AND ((coalesce(b.uses_sum3, 0) < %(card_min_uses)s * greatest(b.n3, 1)
-                   AND coalesce(b.spend_sum3, 0) < %(card_min_spend)s * greatest(b.n3, 1))
+             AND ((b.card_uses_3m < %(card_min_uses)s * greatest(b.facts_3m, 1)
+                   AND b.card_spend_3m < %(card_min_spend)s * greatest(b.facts_3m, 1))
                   OR b.card_balance < %(card_min_balance)s) THEN 'inactive_card'
-        WHEN %(bad_credit_enabled)s AND b.bad_credit_count >= %(bad_credit_min)s THEN 'bad_credit'
+        WHEN %(bad_credit_enabled)s AND b.v_bad_credit_count >= %(bad_credit_min)s THEN 'bad_credit'
         WHEN %(overdraft_enabled)s AND b.malicious_overdraft THEN 'malicious_overdraft'
         ELSE '' END AS neg,
-      (b.aum_avg >= %(entry_aum)s OR b.card_spend12 >= %(entry_card_annual_spend)s
+      (b.aum_avg >= %(entry_aum)s OR b.card_spend_12m >= %(entry_card_annual_spend)s
         OR b.loan_end >= %(entry_loan)s OR b.margin_end >= %(entry_margin)s
         OR (%(entry_gold_card)s AND (b.raw_rank >= 1 OR (b.prev_rank > b.raw_rank
-            AND b.prev_grace + 1 <= %(downgrade_grace_months)s)))) AS in_programme{carry_values}{points_sql}
+            AND b.prev_grace + 1 <= %(downgrade_grace_months)s)))) AS in_programme{points_sql}
     FROM (
-      SELECT c.id AS customer_id, c.kind, c.kind = 'individual' AS ind, c.org_unit_id, c.maintainer_id,
-        c.bad_credit_count, c.malicious_overdraft, c.registered_capital, c.total_assets, c.credit_customer,
-        c.target_credit, c.admin_level,
-        coalesce(c.birth_date <= %(senior_born_by)s, false) AS senior,
-        coalesce(f.aum_avg, 0) AS aum_avg, coalesce(f.deposit_avg, 0) AS deposit_avg,
-        abs(coalesce(f.loan_end, 0)) AS loan_end, coalesce(f.margin_end, 0) AS margin_end,
-        coalesce(f.card_balance, 0) AS card_balance, coalesce(f.has_card, false) AS has_card,
-        coalesce(f.max_balance, 0) AS max_balance, coalesce(f.product_count, 0) AS product_count,
-        coalesce(f.contribution, 0) AS contribution,
-        h.uses_sum3, h.spend_sum3, coalesce(h.n3, 0) AS n3, coalesce(h.card_spend12, 0) AS card_spend12,
-        coalesce(h.last_txn, c.since) AS last_activity,
-        {metric_sql} AS metric,
-        CASE WHEN {metric_sql} >= %(diamond_min)s THEN 3 WHEN {metric_sql} >= %(platinum_min)s THEN 2
-             WHEN {metric_sql} >= %(gold_min)s THEN 1 ELSE 0 END AS raw_rank,
-        CASE pa.asset_tier WHEN 'diamond' THEN 3 WHEN 'platinum' THEN 2 WHEN 'gold' THEN 1 WHEN 'regular' THEN 0
-             ELSE -1 END AS prev_rank,
-        coalesce(pa.grace_months_used, 0) AS prev_grace{values_sql}
-      FROM customers_customer c
-      LEFT JOIN customers_customermonth f ON f.customer_id = c.id AND f.month = %(m)s
-      LEFT JOIN h ON h.customer_id = c.id
-      LEFT JOIN segmentation_assignment pa ON pa.customer_id = c.id AND pa.month = %(prev)s
+      SELECT {basis_sql},
+        {BASIS["kind"][which]} = 'individual' AS ind,
+        {metric} AS metric,
+        CASE WHEN {metric} >= %(diamond_min)s THEN 3 WHEN {metric} >= %(platinum_min)s THEN 2
+             WHEN {metric} >= %(gold_min)s THEN 1 ELSE 0 END AS raw_rank,
+        coalesce({BASIS["birth_date"][which]} <= %(senior_born_by)s, false) AS senior{source}
       OFFSET 0
     ) b
     OFFSET 0

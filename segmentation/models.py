@@ -276,6 +276,24 @@ class Assignment(models.Model):
     corporate_size = models.CharField(_("企业规模"), max_length=16, choices=CorporateSize.choices, blank=True)
     deposit_class = models.CharField(_("存款类别"), max_length=16, choices=DepositClass.choices, blank=True)
     corporate_class = models.CharField(_("客户分类"), max_length=16, choices=CorporateClass.choices, blank=True)
+    # The version-independent inputs the rules were applied to (segmentation.engine.BASIS): the what-if
+    # preview of a closed month re-runs the rules from these instead of re-reading 12 months of facts.
+    # Empty on months closed before they were recorded (the preview then recomputes them from the facts).
+    aum_end = models.DecimalField(_("月末金融资产"), null=True, blank=True, **MONEY)
+    aum_avg3 = models.DecimalField(_("近3个月日均金融资产"), null=True, blank=True, **MONEY)
+    deposit_avg = models.DecimalField(_("月日均存款"), null=True, blank=True, **MONEY)
+    loan_end = models.DecimalField(_("月末贷款余额(绝对值)"), null=True, blank=True, **MONEY)
+    margin_end = models.DecimalField(_("月末三方存管保证金"), null=True, blank=True, **MONEY)
+    card_balance = models.DecimalField(_("信用卡账户余额"), null=True, blank=True, **MONEY)
+    has_card = models.BooleanField(_("持有信用卡"), null=True, blank=True)
+    max_balance = models.DecimalField(_("单账户最高余额"), null=True, blank=True, **MONEY)
+    card_uses_3m = models.BigIntegerField(_("近3个月用卡次数合计"), null=True, blank=True)
+    card_spend_3m = models.DecimalField(_("近3个月信用卡消费合计"), null=True, blank=True, **MONEY)
+    facts_3m = models.PositiveSmallIntegerField(_("近3个月有数据的月数"), null=True, blank=True)
+    card_spend_12m = models.DecimalField(_("近12个月信用卡消费合计"), null=True, blank=True, **MONEY)
+    last_activity = models.DateField(_("最后活动日"), null=True, blank=True)
+    prev_rank = models.SmallIntegerField(_("上月资产等级序号"), null=True, blank=True)
+    prev_grace = models.PositiveSmallIntegerField(_("上月已用保级月数"), null=True, blank=True)
 
     class Meta:
         ordering = ["month", "customer"]

@@ -47,8 +47,46 @@ class WhatIf:
         return rows
 
 
+RECORDED = ("asset_tier", "value_segment", "maintenance_band")
+
+
+def _whatif_table(cursor, *, version: RuleVersion, month: dt.date) -> int:
+    """WHATIF_TABLE: per customer of the month, the draft's tier/segment/band beside the recorded ones.
+
+    From the month's recorded rule basis (Assignment.aum_end … prev_grace, val_*) when the close stored it:
+    the rules alone, no pass over 12 months of facts. Otherwise (months closed before the basis was
+    recorded) the full engine from the facts, joined to the recorded assignments.
+    """
+    first = Assignment.objects.filter(month=month).order_by("month", "customer").values_list("facts_3m", flat=True)[:1]
+    columns = ", ".join(engine.ASSIGNMENT_COLUMNS)
+    keep = ("customer_id, maintainer_id, kind, aum_avg, asset_tier, value_segment, maintenance_band, "
+            "rec_asset_tier, rec_value_segment, rec_maintenance_band")
+    engine.engine_settings_apply(cursor)
+    cursor.execute(f"DROP TABLE IF EXISTS {WHATIF_TABLE}")
+    if list(first) and first[0] is not None:
+        sql, params = engine.assignment_select_sql(version=version, month=month, stored_basis=True, extra=RECORDED)
+        recorded = ", ".join(f"rec_{col}" for col in RECORDED)
+        cursor.execute(
+            f"CREATE TEMP TABLE {WHATIF_TABLE} ON COMMIT DROP AS SELECT {keep} FROM ({sql}) AS e({columns}, {recorded})",
+            params,
+        )
+        return cursor.rowcount
+    engine.assignments_into_temp(version=version, month=month, table=f"{WHATIF_TABLE}_full")
+    cursor.execute(
+        f"""CREATE TEMP TABLE {WHATIF_TABLE} ON COMMIT DROP AS
+            SELECT e.customer_id, a.maintainer_id, e.kind, e.aum_avg, e.asset_tier, e.value_segment,
+                   e.maintenance_band, a.asset_tier AS rec_asset_tier, a.value_segment AS rec_value_segment,
+                   a.maintenance_band AS rec_maintenance_band
+            FROM {WHATIF_TABLE}_full e JOIN segmentation_assignment a ON a.customer_id = e.customer_id AND a.month = %(m)s""",
+        {"m": month},
+    )
+    count = cursor.rowcount
+    cursor.execute(f"DROP TABLE {WHATIF_TABLE}_full")
+    return count
+
+
 def whatif_compute(*, version: RuleVersion, month: dt.date, affected_limit: int = 0) -> WhatIf | tuple:
-    """Run the engine for ``version`` into a TEMP table and compare it with the month's recorded assignments.
+    """Run the rules of ``version`` on a closed month and compare them with the month's recorded assignments.
 
     With ``affected_limit`` > 0, also returns up to that many affected customers (tier or segment moved).
     """
@@ -56,28 +94,26 @@ def whatif_compute(*, version: RuleVersion, month: dt.date, affected_limit: int 
     result = WhatIf(month=month, version=version, baseline_version=baseline.rule_version if baseline else None)
     affected: list[dict] = []
     with transaction.atomic(), connection.cursor() as cursor:
-        result.customers = engine.assignments_into_temp(version=version, month=month, table=WHATIF_TABLE)
-        join = (f"FROM {WHATIF_TABLE} w JOIN segmentation_assignment a "
-                "ON a.customer_id = w.customer_id AND a.month = %(m)s WHERE w.kind = 'individual'")
-        cursor.execute(f"SELECT a.asset_tier, w.asset_tier, count(*) {join} GROUP BY 1, 2", {"m": month})
+        result.customers = _whatif_table(cursor, version=version, month=month)
+        # rec_* = recorded for the month, the rest = the draft's result.
+        join = f"FROM {WHATIF_TABLE} w WHERE w.kind = 'individual'"
+        cursor.execute(f"SELECT w.rec_asset_tier, w.asset_tier, count(*) {join} GROUP BY 1, 2")
         result.asset_matrix = {(a, b): n for a, b, n in cursor.fetchall()}
-        cursor.execute(f"SELECT a.value_segment, w.value_segment, count(*) {join} GROUP BY 1, 2", {"m": month})
+        cursor.execute(f"SELECT w.rec_value_segment, w.value_segment, count(*) {join} GROUP BY 1, 2")
         result.segment_matrix = {(a, b): n for a, b, n in cursor.fetchall()}
         cursor.execute(
-            f"""SELECT count(*) FILTER (WHERE a.asset_tier <> w.asset_tier),
-                       coalesce(sum(w.aum_avg) FILTER (WHERE a.asset_tier <> w.asset_tier), 0),
-                       count(*) FILTER (WHERE a.value_segment <> w.value_segment),
-                       coalesce(sum(w.aum_avg) FILTER (WHERE a.value_segment <> w.value_segment), 0) {join}""",
-            {"m": month},
+            f"""SELECT count(*) FILTER (WHERE w.rec_asset_tier <> w.asset_tier),
+                       coalesce(sum(w.aum_avg) FILTER (WHERE w.rec_asset_tier <> w.asset_tier), 0),
+                       count(*) FILTER (WHERE w.rec_value_segment <> w.value_segment),
+                       coalesce(sum(w.aum_avg) FILTER (WHERE w.rec_value_segment <> w.value_segment), 0) {join}"""
         )
         (result.asset_moved_customers, result.asset_moved_aum, result.segment_moved_customers,
          result.segment_moved_aum) = cursor.fetchone()
         cursor.execute(
             f"""SELECT band, sum(before), sum(after) FROM (
-                  SELECT a.maintenance_band AS band, 1 AS before, 0 AS after {join} AND a.maintenance_band <> ''
+                  SELECT w.rec_maintenance_band AS band, 1 AS before, 0 AS after {join} AND w.rec_maintenance_band <> ''
                   UNION ALL
-                  SELECT w.maintenance_band, 0, 1 {join} AND w.maintenance_band <> '') t GROUP BY band""",
-            {"m": month},
+                  SELECT w.maintenance_band, 0, 1 {join} AND w.maintenance_band <> '') t GROUP BY band"""
         )
         counts = {band: (before, after) for band, before, after in cursor.fetchall()}
         result.bands = [
@@ -87,17 +123,16 @@ def whatif_compute(*, version: RuleVersion, month: dt.date, affected_limit: int 
         ]
         # Each maintainer's book: customers in the programme before/after, and moves of tier/segment/band.
         cursor.execute(
-            f"""SELECT a.maintainer_id, coalesce(nullif(trim(u.last_name || u.first_name), ''), u.username, ''),
-                       count(*) FILTER (WHERE a.maintenance_band <> ''),
+            f"""SELECT w.maintainer_id, coalesce(nullif(trim(u.last_name || u.first_name), ''), u.username, ''),
+                       count(*) FILTER (WHERE w.rec_maintenance_band <> ''),
                        count(*) FILTER (WHERE w.maintenance_band <> ''),
-                       count(*) FILTER (WHERE a.maintenance_band <> w.maintenance_band),
-                       count(*) FILTER (WHERE a.asset_tier <> w.asset_tier OR a.value_segment <> w.value_segment)
-                {join.replace('WHERE', 'LEFT JOIN crm_user u ON u.id = a.maintainer_id WHERE')}
+                       count(*) FILTER (WHERE w.rec_maintenance_band <> w.maintenance_band),
+                       count(*) FILTER (WHERE w.rec_asset_tier <> w.asset_tier OR w.rec_value_segment <> w.value_segment)
+                {join.replace('WHERE', 'LEFT JOIN crm_user u ON u.id = w.maintainer_id WHERE')}
                 GROUP BY 1, 2
-                HAVING count(*) FILTER (WHERE a.maintenance_band <> w.maintenance_band
-                       OR a.asset_tier <> w.asset_tier OR a.value_segment <> w.value_segment) > 0
-                ORDER BY 5 DESC, 6 DESC LIMIT 200""",
-            {"m": month},
+                HAVING count(*) FILTER (WHERE w.rec_maintenance_band <> w.maintenance_band
+                       OR w.rec_asset_tier <> w.asset_tier OR w.rec_value_segment <> w.value_segment) > 0
+                ORDER BY 5 DESC, 6 DESC LIMIT 200"""
         )
         result.maintainers = [
             {"maintainer_id": mid, "name": name or "（无维护人）", "in_programme_before": before,
@@ -106,13 +141,13 @@ def whatif_compute(*, version: RuleVersion, month: dt.date, affected_limit: int 
         ]
         if affected_limit:
             cursor.execute(
-                f"""SELECT w.customer_id, c.customer_no, c.name, a.asset_tier, w.asset_tier, a.value_segment,
-                           w.value_segment, a.maintenance_band, w.maintenance_band, w.aum_avg
+                f"""SELECT w.customer_id, c.customer_no, c.name, w.rec_asset_tier, w.asset_tier, w.rec_value_segment,
+                           w.value_segment, w.rec_maintenance_band, w.maintenance_band, w.aum_avg
                     {join.replace('WHERE', 'JOIN customers_customer c ON c.id = w.customer_id WHERE')}
-                      AND (a.asset_tier <> w.asset_tier OR a.value_segment <> w.value_segment
-                           OR a.maintenance_band <> w.maintenance_band)
+                      AND (w.rec_asset_tier <> w.asset_tier OR w.rec_value_segment <> w.value_segment
+                           OR w.rec_maintenance_band <> w.maintenance_band)
                     ORDER BY w.aum_avg DESC LIMIT %(limit)s""",
-                {"m": month, "limit": affected_limit},
+                {"limit": affected_limit},
             )
             cols = ["customer_id", "customer_no", "name", "tier_from", "tier_to", "segment_from", "segment_to",
                     "band_from", "band_to", "aum_avg"]
