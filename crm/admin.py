@@ -89,3 +89,7 @@ class CustomerGrantAdmin(ReadOnlyAdmin):
     list_display = ["content_object", "user", "permission", "granted_by", "granted_at"]
     list_select_related = ["content_object", "user", "permission", "granted_by"]
     search_fields = ["user__username", "content_object__customer_no"]
+
+admin.site.site_header = _("客户差别化管理 · 系统管理")
+admin.site.site_title = _("银行CRM系统管理")
+admin.site.index_title = _("配置与数据")
