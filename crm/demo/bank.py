@@ -292,6 +292,12 @@ class DemoBankBuilder:
         birth = _random_date(rng, date(last_month.year - age - 1, last_month.month, 1),
                              date(last_month.year - age, last_month.month, 1) - timedelta(days=1))
         since = _random_date(rng, max(date(birth.year + 18, 1, 1), date(2003, 1, 1)), self.first_month - timedelta(days=31))
+        # Newcomers (about one in eight): a young relationship, a middling credit rating and little activity
+        # yet — the wealthy ones among them are the bank's 潜力 (potential) customers.
+        newcomer = rng.random() < 0.12
+        if newcomer:
+            since = _random_date(rng, self.first_month - timedelta(days=150), self.first_month - timedelta(days=31))
+            values["credit_rating"] = rng.choice(["BB", "B"])
         final, dormant = final_aum_cents(rng)
         occupation = "退休人员" if age >= 60 else rng.choice([o for o in OCCUPATIONS if o != "退休人员"])
         occupations = {lk.name: lk for lk in lookups.get(Lookup.Kind.OCCUPATION, [])}
@@ -323,6 +329,7 @@ class DemoBankBuilder:
             bad_credit_count=2 + rng.randrange(3) if bad < 0.03 else (1 if bad < 0.08 else 0),
             malicious_overdraft=rng.random() < 0.01,
             aum_cents=final,
+            newcomer=newcomer,
         )
         accounts = self._individual_accounts(values, final, dormant)
         return CustomerPlan(values, accounts)
@@ -367,7 +374,7 @@ class DemoBankBuilder:
                     count = rng.randint(3, 40)
                 else:
                     count = rng.choice([0, 0, 1, 2])
-                txn_days = min(count, rng.randint(1, 20), days)
+                txn_days = min(count, rng.randint(1, 2 if values["newcomer"] else 20), days)
                 last = month.replace(day=rng.randint(max(days - 12, 1), days)) if count else (
                     account.months[-1][4] if account.months else account.opened_on)
                 fee = int(avg * rng.uniform(0.0003, 0.001)) if account.account_type in (
