@@ -272,11 +272,13 @@ def month_close(*, month: dt.date, by=None, build_facts: bool = True) -> MonthCl
             raise MonthCloseError(_("%(month)s 没有已发布且已生效的规则版本") % {"month": f"{month:%Y-%m}"})
         if build_facts:
             _facts_build(month=month, version=version)
+            engine.tables_analyze("customers_customermonth")
             lap("facts")
         Assignment.objects.filter(month=month).delete()
         TierChange.objects.filter(month=month).delete()
         lap("delete")
         count = engine.assignments_insert(version=version, month=month)
+        engine.tables_analyze("segmentation_assignment")
         lap("assignments")
         engine.tier_changes_insert(month=month)
         lap("tier_changes")
