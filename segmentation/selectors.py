@@ -97,28 +97,39 @@ def whatif_compute(*, version: RuleVersion, month: dt.date, affected_limit: int 
         result.customers = _whatif_table(cursor, version=version, month=month)
         # rec_* = recorded for the month, the rest = the draft's result.
         join = f"FROM {WHATIF_TABLE} w WHERE w.kind = 'individual'"
-        cursor.execute(f"SELECT w.rec_asset_tier, w.asset_tier, count(*) {join} GROUP BY 1, 2")
-        result.asset_matrix = {(a, b): n for a, b, n in cursor.fetchall()}
-        cursor.execute(f"SELECT w.rec_value_segment, w.value_segment, count(*) {join} GROUP BY 1, 2")
-        result.segment_matrix = {(a, b): n for a, b, n in cursor.fetchall()}
+        # One pass for both matrices (with the AUM of each cell) and the band headcounts before/after.
         cursor.execute(
-            f"""SELECT count(*) FILTER (WHERE w.rec_asset_tier <> w.asset_tier),
-                       coalesce(sum(w.aum_avg) FILTER (WHERE w.rec_asset_tier <> w.asset_tier), 0),
-                       count(*) FILTER (WHERE w.rec_value_segment <> w.value_segment),
-                       coalesce(sum(w.aum_avg) FILTER (WHERE w.rec_value_segment <> w.value_segment), 0) {join}"""
+            f"""SELECT GROUPING(w.rec_asset_tier, w.asset_tier) = 0,
+                       GROUPING(w.rec_value_segment, w.value_segment) = 0,
+                       GROUPING(w.rec_maintenance_band) = 0,
+                       w.rec_asset_tier, w.asset_tier, w.rec_value_segment, w.value_segment,
+                       w.rec_maintenance_band, w.maintenance_band, count(*), coalesce(sum(w.aum_avg), 0)
+                {join}
+                GROUP BY GROUPING SETS ((w.rec_asset_tier, w.asset_tier), (w.rec_value_segment, w.value_segment),
+                                        (w.rec_maintenance_band), (w.maintenance_band))"""
         )
-        (result.asset_moved_customers, result.asset_moved_aum, result.segment_moved_customers,
-         result.segment_moved_aum) = cursor.fetchone()
-        cursor.execute(
-            f"""SELECT band, sum(before), sum(after) FROM (
-                  SELECT w.rec_maintenance_band AS band, 1 AS before, 0 AS after {join} AND w.rec_maintenance_band <> ''
-                  UNION ALL
-                  SELECT w.maintenance_band, 0, 1 {join} AND w.maintenance_band <> '') t GROUP BY band"""
-        )
-        counts = {band: (before, after) for band, before, after in cursor.fetchall()}
+        before_bands: dict[str, int] = {}
+        after_bands: dict[str, int] = {}
+        for is_asset, is_segment, is_band_before, a_tier, w_tier, a_seg, w_seg, a_band, w_band, n, aum in (
+            cursor.fetchall()
+        ):
+            if is_asset:
+                result.asset_matrix[(a_tier, w_tier)] = n
+                if a_tier != w_tier:
+                    result.asset_moved_customers += n
+                    result.asset_moved_aum += aum
+            elif is_segment:
+                result.segment_matrix[(a_seg, w_seg)] = n
+                if a_seg != w_seg:
+                    result.segment_moved_customers += n
+                    result.segment_moved_aum += aum
+            elif is_band_before:
+                before_bands[a_band] = n
+            else:
+                after_bands[w_band] = n
         result.bands = [
-            {"band": value, "label": label, "before": counts.get(value, (0, 0))[0],
-             "after": counts.get(value, (0, 0))[1], "delta": counts.get(value, (0, 0))[1] - counts.get(value, (0, 0))[0]}
+            {"band": value, "label": label, "before": before_bands.get(value, 0), "after": after_bands.get(value, 0),
+             "delta": after_bands.get(value, 0) - before_bands.get(value, 0)}
             for value, label in MaintenanceBand.choices
         ]
         # Each maintainer's book: customers in the programme before/after, and moves of tier/segment/band.
