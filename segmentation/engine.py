@@ -88,13 +88,13 @@ BASIS: dict[str, tuple[str, str]] = {
     "kind": ("c.kind", "a.kind"),
     "org_unit_id": ("c.org_unit_id", "a.org_unit_id"),
     "maintainer_id": ("c.maintainer_id", "a.maintainer_id"),
-    "malicious_overdraft": ("c.malicious_overdraft", "c.malicious_overdraft"),
-    "registered_capital": ("c.registered_capital", "c.registered_capital"),
-    "total_assets": ("c.total_assets", "c.total_assets"),
-    "credit_customer": ("c.credit_customer", "c.credit_customer"),
-    "target_credit": ("c.target_credit", "c.target_credit"),
-    "admin_level": ("c.admin_level", "c.admin_level"),
-    "birth_date": ("c.birth_date", "c.birth_date"),
+    "malicious_overdraft": ("c.malicious_overdraft", "a.malicious_overdraft"),
+    "registered_capital": ("c.registered_capital", "a.registered_capital"),
+    "total_assets": ("c.total_assets", "a.total_assets"),
+    "credit_customer": ("c.credit_customer", "a.credit_customer"),
+    "target_credit": ("c.target_credit", "a.target_credit"),
+    "admin_level": ("c.admin_level", "a.admin_level"),
+    "birth_date": ("c.birth_date", "a.birth_date"),
     "aum_avg": ("coalesce(f.aum_avg, 0)", "a.aum_avg"),
     "aum_end": ("coalesce(f.aum_end, 0)", "a.aum_end"),
     "aum_avg3": ("coalesce(round(h.aum_sum3 / h.n3, 2), 0)", "a.aum_avg3"),
@@ -113,9 +113,10 @@ BASIS: dict[str, tuple[str, str]] = {
                   " WHEN 'regular' THEN 0 ELSE -1 END", "a.prev_rank"),
     "prev_grace": ("coalesce(pa.grace_months_used, 0)", "a.prev_grace"),
 }
-# Stored as columns of the same name on Assignment (the what-if basis); the rest come from the customer.
+# Stored as columns of the same name on Assignment (the what-if basis), customer attributes as at close.
 STORED_BASIS = [
-    "aum_end", "aum_avg3", "deposit_avg", "loan_end", "margin_end", "card_balance", "has_card", "max_balance",
+    "malicious_overdraft", "registered_capital", "total_assets", "credit_customer", "target_credit", "admin_level",
+    "birth_date", "aum_end", "aum_avg3", "deposit_avg", "loan_end", "margin_end", "card_balance", "has_card", "max_balance",
     "card_uses_3m", "card_spend_3m", "facts_3m", "card_spend_12m", "last_activity", "prev_rank", "prev_grace",
 ]
 
@@ -233,7 +234,6 @@ LIVE_FROM = """
 
 STORED_FROM = """
       FROM segmentation_assignment a
-      JOIN customers_customer c ON c.id = a.customer_id
       WHERE a.month = %(m)s"""
 
 

@@ -279,6 +279,13 @@ class Assignment(models.Model):
     # The version-independent inputs the rules were applied to (segmentation.engine.BASIS): the what-if
     # preview of a closed month re-runs the rules from these instead of re-reading 12 months of facts.
     # Empty on months closed before they were recorded (the preview then recomputes them from the facts).
+    malicious_overdraft = models.BooleanField(_("恶意透支"), null=True, blank=True)
+    registered_capital = models.DecimalField(_("注册资本"), null=True, blank=True, **MONEY)
+    total_assets = models.DecimalField(_("总资产"), null=True, blank=True, **MONEY)
+    credit_customer = models.BooleanField(_("信用客户"), null=True, blank=True)
+    target_credit = models.DecimalField(_("目标授信"), null=True, blank=True, **MONEY)
+    admin_level = models.CharField(_("行政级别"), max_length=16, blank=True, null=True)
+    birth_date = models.DateField(_("出生日期"), null=True, blank=True)
     aum_end = models.DecimalField(_("月末金融资产"), null=True, blank=True, **MONEY)
     aum_avg3 = models.DecimalField(_("近3个月日均金融资产"), null=True, blank=True, **MONEY)
     deposit_avg = models.DecimalField(_("月日均存款"), null=True, blank=True, **MONEY)
