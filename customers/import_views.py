@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from crm.months import MonthFormatError, month_parse
 from crm.uploads import upload_store, upload_validate
 from customers.importers.columns import BALANCE_COLUMNS, CUSTOMER_COLUMNS
 from customers.services.imports import balances_import, customers_import
@@ -39,11 +40,10 @@ class BalancesUploadForm(forms.Form):
                             help_text=gettext_lazy("格式 YYYY-MM"))
 
     def clean_month(self) -> date:
-        value = self.cleaned_data["month"].strip()
-        match = re.fullmatch(r"(\d{4})-(\d{1,2})", value)
-        if not match or not 1 <= int(match.group(2)) <= 12:
-            raise ValidationError(_("月份格式不正确，应为 YYYY-MM，例如 2025-01。"))
-        return date(int(match.group(1)), int(match.group(2)), 1)
+        try:
+            return month_parse(self.cleaned_data["month"])
+        except MonthFormatError as exc:
+            raise ValidationError(str(exc)) from None
 
 
 def _imports_dir() -> Path:

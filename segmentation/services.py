@@ -13,6 +13,9 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm import months
+from customers.models import CustomerMonth, MonthlyBalance
+
 from . import engine
 from .models import (
     Assignment,
@@ -208,12 +211,11 @@ def rule_version_in_force(*, month: dt.date) -> RuleVersion | None:
 # ---------------------------------------------------------------- month close
 
 def month_parse(value: str) -> dt.date:
-    """'2024-06' → date(2024, 6, 1); a Chinese error for anything else."""
+    """'2024-06' → date(2024, 6, 1); MonthCloseError (Chinese) for anything else."""
     try:
-        parsed = dt.datetime.strptime(value.strip(), "%Y-%m")  # noqa: DTZ007 - a calendar month, not an instant
-    except (ValueError, AttributeError):
-        raise MonthCloseError(_("月份格式错误：%(value)s（应为 YYYY-MM，例如 2024-06）") % {"value": value}) from None
-    return parsed.date().replace(day=1)
+        return months.month_parse(value)
+    except months.MonthFormatError as exc:
+        raise MonthCloseError(str(exc)) from None
 
 
 def _facts_build(*, month: dt.date, version: RuleVersion) -> int | None:
@@ -262,6 +264,13 @@ def month_close(*, month: dt.date, by=None, build_facts: bool = True) -> MonthCl
         timings[step] = round(now - clock, 3)
         clock = now
 
+    label = {"month": f"{month:%Y-%m}"}
+    if month >= timezone.localdate().replace(day=1):
+        raise MonthCloseError(_("%(month)s 尚未结束，不能月结") % label)
+    if not (MonthlyBalance.objects.filter(month=month).exists() or CustomerMonth.objects.filter(month=month).exists()):
+        # Closing an empty month would mark every customer 普通 and block later closes from
+        # refreshing the current tiers: refuse it.
+        raise MonthCloseError(_("%(month)s 没有导入任何账户余额，不能月结；请先导入该月余额") % label)
     with transaction.atomic():
         month_close_row, _created = MonthClose.objects.select_for_update().get_or_create(month=month)
         if month_close_row.state == MonthClose.State.CLOSED:

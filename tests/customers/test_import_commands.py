@@ -78,7 +78,7 @@ def test_import_balances_command(tmp_path, rm_a1):
     assert MonthlyBalance.objects.filter(month=date(2025, 1, 1)).count() == 2
 
 
-@pytest.mark.parametrize("month", ["2025-13", "202501", "2025/01", "一月"])
+@pytest.mark.parametrize("month", ["2025-13", "202501", "2025/01", "一月", "0000-01"])
 def test_bad_month_is_refused(tmp_path, db, month):
     path = write_csv(tmp_path / "b.csv", BALANCE_HEADER, [balance_row()])
 

@@ -103,7 +103,10 @@ def test_bad_month_and_wrong_file_type_are_form_errors(importer, tmp_path):
     bad_month = importer.post("/customers/import/upload/balances/", {"file": upload(path), "month": "2025-13"})
     bad_type = importer.post("/customers/import/upload/customers/", {"file": pdf})
 
+    year_zero = importer.post("/customers/import/upload/balances/", {"file": upload(path), "month": "0000-01"})
+
     assert bad_month.status_code == 400 and "YYYY-MM" in bad_month.content.decode()
+    assert year_zero.status_code == 400 and "YYYY-MM" in year_zero.content.decode()
     assert bad_type.status_code == 400 and "Excel" in bad_type.content.decode()
 
 

@@ -73,6 +73,17 @@ def test_close_month_command_exit_codes_and_messages(org_tree):
     assert MonthClose.objects.get(month=MONTH).state == MonthClose.State.OPEN
 
 
+def test_unfinished_or_empty_months_cannot_be_closed(org_tree):
+    population(org_tree["OUT-A"])
+    # a month that has not ended yet (nor any later one) …
+    with pytest.raises(CommandError, match="尚未结束"):
+        call_command("close_month", "--month", "2099-01")
+    # … and a past month with no balances at all would turn every customer 普通: refused
+    with pytest.raises(CommandError, match="没有导入任何账户余额"):
+        call_command("close_month", "--month", "2001-01")
+    assert not MonthClose.objects.filter(state=MonthClose.State.CLOSED).exists()
+
+
 def test_failed_close_leaves_nothing_half_written(org_tree, monkeypatch):
     population(org_tree["OUT-A"])
 

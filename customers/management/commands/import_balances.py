@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from crm.months import MonthFormatError, month_parse
 from customers.management.commands.import_customers import report
 from customers.services.imports import balances_import
 
 
 def parse_month(value: str) -> date:
-    match = re.fullmatch(r"(\d{4})-(\d{1,2})", value.strip())
-    if not match or not 1 <= int(match.group(2)) <= 12:
-        raise CommandError(f"月份“{value}”格式不正确，应为 YYYY-MM，例如 2025-01。")
-    return date(int(match.group(1)), int(match.group(2)), 1)
+    try:
+        return month_parse(value)
+    except MonthFormatError as exc:
+        raise CommandError(str(exc)) from None
 
 
 class Command(BaseCommand):
