@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.services.audit import access_log_record
 from crm.services.handover import user_deactivation_error, user_sessions_end
+from customers.admin import CustomerScopedAdminMixin
 
 from .models import AccessLog, CustomerUserObjectPermission, Handover, OrgUnit, User
 
@@ -83,11 +84,12 @@ class HandoverAdmin(ReadOnlyAdmin):
 
 
 @admin.register(CustomerUserObjectPermission)
-class CustomerGrantAdmin(ReadOnlyAdmin):
+class CustomerGrantAdmin(CustomerScopedAdminMixin, ReadOnlyAdmin):
     """Grants are made and revoked from the customer page (by branch heads); admin only lists them."""
 
+    customer_path = "content_object"
     list_display = ["content_object", "user", "permission", "granted_by", "granted_at"]
-    list_select_related = ["content_object", "user", "permission", "granted_by"]
+    list_select_related = ["content_object", "user", "permission__content_type", "granted_by"]
     search_fields = ["user__username", "content_object__customer_no"]
 
 admin.site.site_header = _("客户差别化管理 · 系统管理")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from crm.masking import mask_id_number, mask_mobile
 from crm.models import AccessLog, CustomerUserObjectPermission, Handover, OrgUnit, User
@@ -144,6 +144,12 @@ def access_log_list(*, user, filters: dict) -> QuerySet[AccessLog]:
     if not user.has_perm("crm.view_accesslog"):
         return AccessLog.objects.none()
     rows = AccessLog.objects.select_related("user", "customer")
+    unit = user.org_unit
+    if unit is None:
+        return AccessLog.objects.none()
+    if unit.parent_id is not None:
+        # Below HQ an auditor reviews their own subtree: its staff's actions and its customers' records.
+        rows = rows.filter(Q(user__org_unit__path__startswith=unit.path) | Q(customer__org_unit__path__startswith=unit.path))
     if filters.get("action"):
         rows = rows.filter(action=filters["action"])
     if filters.get("username"):

@@ -7,10 +7,13 @@ filters avoid DISTINCT scans, and the full result count is not computed.
 from __future__ import annotations
 
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from crm.masking import mask_mobile
 from crm.models import OrgUnit
 from crm.scoping import visible_customers
 
@@ -30,6 +33,23 @@ class CustomerScopedAdminMixin:
         if not self.customer_path:
             return queryset & visible
         return queryset.filter(**{f"{self.customer_path}__in": visible.values("pk")})
+
+    def _require_in_scope(self, request, object_id) -> None:
+        """History pages read history rows directly: check the object is in the user's scope first."""
+        try:
+            in_scope = self.get_queryset(request).filter(pk=object_id).exists()
+        except (ValueError, ValidationError):
+            in_scope = False
+        if not in_scope:
+            raise Http404
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._require_in_scope(request, object_id)
+        return super().history_view(request, object_id, extra_context=extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self._require_in_scope(request, object_id)
+        return super().history_form_view(request, object_id, version_id, extra_context=extra_context)
 
 
 class OrgSubtreeListFilter(admin.SimpleListFilter):
@@ -74,10 +94,14 @@ class CoMaintainerInline(admin.TabularInline):
 class CustomerAdmin(CustomerScopedAdminMixin, SimpleHistoryAdmin):
     customer_path = ""
     list_display = [
-        "customer_no", "name", "kind", "org_unit", "maintainer", "mobile", "aum", "asset_tier", "value_segment",
+        "customer_no", "name", "kind", "org_unit", "maintainer", "masked_mobile", "aum", "asset_tier", "value_segment",
         "maintenance_band",
     ]
     list_display_links = ["customer_no", "name"]
+
+    @admin.display(description=_("手机号"))
+    def masked_mobile(self, customer: Customer) -> str:
+        return mask_mobile(customer.mobile)
     list_filter = [
         "kind", "org_unit__level", OrgSubtreeListFilter, "asset_tier", "value_segment", "maintenance_band",
         "corporate_size",

@@ -220,3 +220,16 @@ def test_role_groups_carry_their_permissions(db):
     admin_perms = perms(roles.SYSTEM_ADMIN)
     assert {"crm.change_orgunit", "crm.change_user", "customers.change_lookup"} <= admin_perms
     assert not {"customers.view_customer", "customers.view_sensitive"} & admin_perms
+
+
+def test_grants_in_admin_follow_the_scope(client, head_a, wm_a, sysadmin, cust_a, django_assert_max_num_queries):
+    from crm.services.access import customer_grant_access
+
+    customer_grant_access(customer=cust_a, to=wm_a, level="view", by=head_a)
+    client.force_login(sysadmin)  # configures the system, browses no customer
+
+    with django_assert_max_num_queries(12):
+        response = client.get("/admin/crm/customeruserobjectpermission/")
+
+    assert response.status_code == 200 and response.context["cl"].result_count == 0
+    assert cust_a.name not in response.content.decode()

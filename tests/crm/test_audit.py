@@ -63,3 +63,18 @@ def test_history_panel_shows_who_changed_what_from_to(client, head_a, rm_a1, cus
     assert "手机号：138****5678 → 137****9999" in body  # masked on both sides
     assert "13700009999" not in body
     assert str(head_a) in body
+
+
+def test_branch_auditor_sees_only_their_subtree_in_the_access_log(org_tree, rm_a1, rm_b1, cust_a, cust_b):
+    from crm import roles
+    from crm.selectors import access_log_list
+    from tests.factories import UserFactory
+
+    # given actions in outlet A and outlet B
+    access_log_record(user=rm_a1, action=AccessLog.Action.REVEAL, target=cust_a)
+    access_log_record(user=rm_b1, action=AccessLog.Action.REVEAL, target=cust_b)
+    branch_auditor = UserFactory(username="auditor_br1", org_unit=org_tree["BR1"], roles=[roles.AUDITOR])
+    hq_auditor = UserFactory(username="auditor_hq", org_unit=org_tree["HQ"], roles=[roles.AUDITOR])
+    # then a BR1 auditor sees outlet A's row only; an HQ auditor sees both
+    assert [row.user for row in access_log_list(user=branch_auditor, filters={})] == [rm_a1]
+    assert access_log_list(user=hq_auditor, filters={}).count() == 2

@@ -105,3 +105,22 @@ def test_account_and_fact_admin_search_by_number(admin_client_, bank):
 def test_monthly_figures_cannot_be_added_or_changed_in_admin(admin_client_, bank):
     assert admin_client_.get(reverse("admin:customers_customermonth_add")).status_code == 403
     assert admin_client_.get(reverse("admin:customers_monthlybalance_add")).status_code == 403
+
+
+def test_admin_history_pages_answer_404_outside_the_scope(client, org_tree, bank):
+    # given a customer with a history row, and a system admin who browses no customers
+    bank["zhang"].notes = "更新"
+    bank["zhang"].save(update_fields=["notes"])
+    history_id = bank["zhang"].history.latest().history_id
+    client.force_login(UserFactory(username="sysadmin", org_unit=org_tree["HQ"], is_staff=True, is_superuser=True,
+                                   roles=[roles.SYSTEM_ADMIN]))
+    # then neither the history list nor one historical version is shown
+    base = reverse("admin:customers_customer_history", args=[bank["zhang"].pk])
+    assert client.get(base).status_code == 404
+    assert client.get(f"{base}{history_id}/").status_code == 404
+    assert client.get(reverse("admin:customers_customer_history", args=["not-a-number"])).status_code == 404
+
+
+def test_admin_customer_list_masks_mobiles(admin_client_, bank):
+    content = changelist(admin_client_, "customer").content.decode()
+    assert "138****5678" in content and "13812345678" not in content
