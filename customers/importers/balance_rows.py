@@ -37,8 +37,8 @@ def check_balance_chunk(
     """Validate one chunk; return its rows in TEMP_COLUMNS order, None where blank (or bad)."""
     c = ChunkChecker(frame, headers, errors)
     out = pd.DataFrame({"row": frame[ROW]})
-    out["customer_no"] = c.text("customer_no", required=True, max_length=32)
-    out["account_no"] = c.text("account_no", required=True, max_length=40)
+    out["customer_no"] = c.code("customer_no", required=True, max_length=32)
+    out["account_no"] = c.code("account_no", required=True, max_length=40)
     out["account_type"] = c.choice("account_type", ACCOUNT_TYPE, required=True)
     out["month_end_balance"] = c.money("month_end_balance", required=True)
     out["avg_daily_balance"] = c.money("avg_daily_balance", required=True)

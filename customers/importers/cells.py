@@ -19,6 +19,8 @@ from .results import RowError
 
 YES = {"是", "y", "yes", "1", "true", "t", "对"}
 NO = {"否", "n", "no", "0", "false", "f"}
+# What a long number typed into Excel becomes: 6.22202020001234e+18.
+_EXCEL_ROUNDED = r"\d+(\.\d+)?[eE][+-]?\d+"
 _MONEY = r"^\+?\d{1,15}(?:\.\d+)?$"
 _NEGATIVE_MONEY = r"^-\d{1,15}(?:\.\d+)?$"
 _INTEGER = r"^\+?\d{1,9}$"
@@ -71,6 +73,13 @@ class ChunkChecker:
             self.flag(blank, key, _("必填，不能为空。"))
         self.flag(cells.str.len() > max_length, key, _("内容过长，最多 %(n)s 个字符。") % {"n": max_length})
         return cells.where(~blank, None)
+
+    def code(self, key: str, *, required: bool = False, max_length: int) -> pd.Series:
+        """An identifier (customer or account number): text, and never a number Excel has rounded."""
+        cells = self.text(key, required=required, max_length=max_length)
+        self.flag(self.cells(key).str.fullmatch(_EXCEL_ROUNDED), key,
+                  _("该单元格被 Excel 存成了数字，已丢失位数；请把此列设为“文本”格式后重新导入。"))
+        return cells
 
     def money(self, key: str, *, required: bool = False) -> pd.Series:
         """Non-negative amount, thousands separators accepted; PostgreSQL rounds to 2 decimals (half away from 0)."""

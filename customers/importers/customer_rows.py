@@ -9,10 +9,11 @@ import pandas as pd
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from crm.masking import mask_mobile
 from customers.models import Customer, Lookup
 from customers.validators import validate_mobile, validate_resident_id
 
-from .cells import ChunkChecker, choice_mapping, shown
+from .cells import ChunkChecker, choice_mapping
 from .files import ROW
 from .results import RowError
 
@@ -92,7 +93,7 @@ def check_customer_chunk(
     """Validate one chunk; return the rows ready for COPY (columns: row + present DB columns)."""
     c = ChunkChecker(frame, headers, errors)
     out = pd.DataFrame({"row": frame[ROW]})
-    out["customer_no"] = c.text("customer_no", required=True, max_length=32)
+    out["customer_no"] = c.code("customer_no", required=True, max_length=32)
     kind = c.choice("kind", KIND, required=True)
     out["kind"] = kind
     out["name"] = c.text("name", required=True, max_length=200)
@@ -119,7 +120,7 @@ def check_customer_chunk(
     if c.has("mobile"):
         mobile = c.text("mobile", max_length=20)
         bad_mobile = mobile.map(lambda v: v is not None and _message_of(validate_mobile, v) is not None)
-        c.flag(bad_mobile, "mobile", lambda v: _("“%(v)s”：") % {"v": shown(v)} + (_message_of(validate_mobile, v) or ""))
+        c.flag(bad_mobile, "mobile", lambda v: _("“%(v)s”：") % {"v": mask_mobile(v)} + (_message_of(validate_mobile, v) or ""))
         out["mobile"] = mobile
     org = c.lookup("org_code", refs.org_units, what=_("机构代码"))
     c.flag(c.cells("org_code") == "", "org_code", _("必填，不能为空。"))

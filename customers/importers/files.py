@@ -184,7 +184,9 @@ def excel_cell_text(value: object) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        if value.is_integer() and abs(value) < 1e15:
+        # Integers are exact in a float up to 2**53 (a 16-digit account number); beyond, digits are already
+        # lost and the repr ("6.2e+18") is refused by the identifier columns.
+        if value.is_integer() and abs(value) < 2**53:
             return str(int(value))
         return repr(value)
     if isinstance(value, datetime):

@@ -179,3 +179,15 @@ def test_missing_required_balance_column(tmp_path, customers):
     result = balances_import(file=path, month=JAN)
 
     assert "账户类型" in result.file_error and "月日均余额" in result.file_error
+
+
+def test_account_numbers_typed_as_numbers_in_excel(tmp_path, customers):
+    # a 16-digit number survives Excel's float exactly; a 19-digit one has lost digits and is refused
+    exact = write_xlsx(tmp_path / "ok.xlsx", BALANCE_HEADER, [balance_row("C001", 6222000000000001)])
+    rounded = write_xlsx(tmp_path / "bad.xlsx", BALANCE_HEADER, [balance_row("C002", 6222020200012345678)])
+
+    assert balances_import(file=exact, month=JAN, by=None).ok
+    assert Account.objects.filter(account_no="6222000000000001").exists()
+    refused = balances_import(file=rounded, month=JAN, by=None)
+    assert not refused.ok and refused.errors[0].column == "账号" and "文本" in refused.errors[0].message
+    assert Account.objects.count() == 1
