@@ -7,8 +7,10 @@ def mask_id_number(value: str | None) -> str:
     """110101199001011234 → 110101********1234 (first 6 and last 4 kept)."""
     if not value:
         return ""
+    if len(value) <= 4:
+        return "*" * len(value)
     if len(value) <= 10:
-        return value[:2] + "*" * max(len(value) - 4, 0) + value[-2:]
+        return value[:2] + "*" * (len(value) - 4) + value[-2:]
     return value[:6] + "*" * (len(value) - 10) + value[-4:]
 
 

@@ -126,7 +126,13 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     template = "customers/list.html"
     if request.htmx and request.htmx.target == RESULTS_TARGET:
         template += "#results"
-    return render(request, template, context)
+    response = render(request, template, context)
+    if request.htmx and sensitive:
+        # htmx would push the full ID number or mobile into the address bar and the browser history.
+        query = carry.copy()
+        query.pop("q", None)
+        response["HX-Push-Url"] = f"{request.path}?{query.urlencode()}" if query else request.path
+    return response
 
 
 @require_http_methods(["GET"])

@@ -13,3 +13,4 @@ def test_wan_and_yi_for_large_amounts():
     assert format_wan(Decimal("10000")) == "1.00万"
     assert format_wan(Decimal("12345678")) == "1,234.57万"
     assert format_wan(Decimal("320000000")) == "3.20亿"
+
