@@ -23,14 +23,15 @@ class Column:
 
 CUSTOMER_COLUMNS: tuple[Column, ...] = (
     Column("customer_no", "客户号", required=True),
-    Column("kind", "客户类型", required=True),
-    Column("name", "姓名", required=True, extra_aliases=("名称", "姓名/名称", "客户名称")),
+    # Needed for new customers only: checked per row by the service (an update-only file may omit them).
+    Column("kind", "客户类型"),
+    Column("name", "姓名", extra_aliases=("名称", "姓名/名称", "客户名称")),
     Column("gender", "性别"),
     Column("birth_date", "出生日期"),
     Column("id_type", "证件类型"),
     Column("id_number", "证件号码"),
     Column("mobile", "手机号", extra_aliases=("手机号码",)),
-    Column("org_code", "所属机构", required=True, extra_aliases=("机构代码",)),
+    Column("org_code", "所属机构", extra_aliases=("机构代码",)),
     Column("maintainer", "维护人"),
     Column("since", "建立关系日期"),
     Column("credit_rating", "信用等级"),

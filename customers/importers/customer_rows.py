@@ -94,9 +94,13 @@ def check_customer_chunk(
     c = ChunkChecker(frame, headers, errors)
     out = pd.DataFrame({"row": frame[ROW]})
     out["customer_no"] = c.code("customer_no", required=True, max_length=32)
-    kind = c.choice("kind", KIND, required=True)
-    out["kind"] = kind
-    out["name"] = c.text("name", required=True, max_length=200)
+    # 客户类型, 姓名 and 所属机构 may be left out of a file that only updates existing customers
+    # (the service refuses new customers without them); when present they must be filled in.
+    kind = c.choice("kind", KIND, required=True) if c.has("kind") else pd.Series(None, index=frame.index)
+    if c.has("kind"):
+        out["kind"] = kind
+    if c.has("name"):
+        out["name"] = c.text("name", required=True, max_length=200)
     if c.has("gender"):
         out["gender"] = c.choice("gender", GENDER)
     if c.has("birth_date"):
@@ -122,9 +126,9 @@ def check_customer_chunk(
         bad_mobile = mobile.map(lambda v: v is not None and _message_of(validate_mobile, v) is not None)
         c.flag(bad_mobile, "mobile", lambda v: _("“%(v)s”：") % {"v": mask_mobile(v)} + (_message_of(validate_mobile, v) or ""))
         out["mobile"] = mobile
-    org = c.lookup("org_code", refs.org_units, what=_("机构代码"))
-    c.flag(c.cells("org_code") == "", "org_code", _("必填，不能为空。"))
-    out["org_unit_id"] = org
+    if c.has("org_code"):
+        out["org_unit_id"] = c.lookup("org_code", refs.org_units, what=_("机构代码"))
+        c.flag(c.cells("org_code") == "", "org_code", _("必填，不能为空。"))
     if c.has("maintainer"):
         out["maintainer_id"] = c.lookup("maintainer", refs.maintainers, what=_("维护人（用户名）"))
     if c.has("since"):

@@ -159,12 +159,61 @@ def customers_import(
             result.errors.extend(
                 _duplicates(cursor, _CUSTOMER_TEMP, "customer_no", table.headers["customer_no"], _("客户号"))
             )
+            result.errors.extend(_new_customers_without(cursor, table.headers))
             if result.errors:
                 return
-            _customers_upsert(cursor, present=present, result=result)
+            if set(NEW_CUSTOMER_COLUMNS) <= set(table.headers):
+                _customers_upsert(cursor, present=present, result=result)
+            else:
+                _customers_update(cursor, present=present, result=result)
             cursor.execute(f"DROP TABLE {_CUSTOMER_TEMP}")
 
     return _run(work, dry_run=dry_run, by=by, kind="customers", file=file)
+
+
+# Columns a new customer cannot do without (an update-only file may leave them out).
+NEW_CUSTOMER_COLUMNS = {"kind": "客户类型", "name": "姓名", "org_code": "所属机构"}
+
+
+def _new_customers_without(cursor, headers: dict[str, str]) -> list[RowError]:
+    """Rows that would create a customer while the file lacks a column every new customer needs."""
+    missing = [label for key, label in NEW_CUSTOMER_COLUMNS.items() if key not in headers]
+    if not missing:
+        return []
+    cursor.execute(
+        f"""SELECT t.row, t.customer_no FROM {_CUSTOMER_TEMP} t
+            WHERE NOT EXISTS (SELECT 1 FROM customers_customer c WHERE c.customer_no = t.customer_no)"""  # noqa: S608
+    )
+    return [
+        RowError(row, headers["customer_no"],
+                 _("客户号“%(no)s”尚不存在，新增客户时文件必须包含列：%(columns)s。")
+                 % {"no": no, "columns": "、".join(missing)})
+        for row, no in cursor.fetchall()
+    ]
+
+
+def _customers_update(cursor, *, present: list[str], result: ImportResult) -> None:
+    """An update-only file (every customer exists, some required columns absent): one UPDATE … FROM.
+
+    INSERT … ON CONFLICT cannot serve it: PostgreSQL checks NOT NULL on the proposed row first.
+    """
+    updated = [c for c in present if c != "customer_no"]
+    if not updated:  # a file of customer numbers only changes nothing
+        result.created = result.updated = 0
+        result.unchanged = result.rows
+        return
+    assignments = [f"{c} = t.{c}" for c in updated] + ["updated_at = now()"]
+    if "maintainer_id" in present:
+        assignments.append("origin_maintainer_id = COALESCE(cc.origin_maintainer_id, t.maintainer_id)")
+    old = ", ".join(f"cc.{c}" for c in updated)
+    new = ", ".join(f"t.{c}" for c in updated)
+    cursor.execute(
+        f"""UPDATE customers_customer cc SET {", ".join(assignments)}
+            FROM {_CUSTOMER_TEMP} t
+            WHERE cc.customer_no = t.customer_no AND (({old}) IS DISTINCT FROM ({new}))"""  # noqa: S608
+    )
+    result.created, result.updated = 0, cursor.rowcount
+    result.unchanged = result.rows - result.updated
 
 
 def _customers_upsert(cursor, *, present: list[str], result: ImportResult) -> None:

@@ -173,7 +173,7 @@ def test_english_headers_and_file_like_input(staff):
         ("old.csv", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, ".xls"),
         ("zip.xlsx", b"PK\x03\x04garbage", "不是有效的 Excel"),
         ("header_only.csv", "客户号,客户类型,姓名,所属机构\n".encode(), "没有数据行"),
-        ("missing.csv", "客户号,姓名\nC1,张三\n".encode(), "缺少必需的列：客户类型、所属机构"),
+        ("missing.csv", "姓名\n张三\n".encode(), "缺少必需的列：客户号"),
         ("blank_header.csv", b"\n\nC1\n", "表头"),
     ],
 )
@@ -236,3 +236,30 @@ def test_inactive_maintainer_is_unknown(tmp_path, org_tree):
                                               [customer_row("C001", 维护人="gone")]))
 
     assert [e.column for e in result.errors] == ["维护人"]
+
+
+def test_update_only_file_needs_just_the_customer_number(tmp_path, staff):
+    # given an existing customer
+    customers_import(file=write_xlsx(tmp_path / "a.xlsx", CUSTOMER_HEADER, [customer_row("C001")]))
+    # when a file carries only 客户号 and 手机号
+    update = tmp_path / "mobile.csv"
+    update.write_text("客户号,手机号\nC001,13900001111\n", encoding="utf-8")
+    result = customers_import(file=update)
+    # then the mobile changes and nothing else
+    assert result.ok and result.updated == 1
+    customer = Customer.objects.get(customer_no="C001")
+    assert customer.mobile == "13900001111" and customer.name == "张三" and customer.org_unit.code == "OUT-A"
+    # and a file of customer numbers alone changes nothing
+    numbers_only = tmp_path / "numbers.csv"
+    numbers_only.write_text("客户号\nC001\n", encoding="utf-8")
+    assert customers_import(file=numbers_only).unchanged == 1
+
+
+def test_new_customer_in_an_update_only_file_is_a_row_error(tmp_path, staff):
+    path = tmp_path / "new.csv"
+    path.write_text("客户号,手机号\nC404,13900001111\n", encoding="utf-8")
+
+    result = customers_import(file=path)
+
+    assert not result.ok and Customer.objects.count() == 0
+    assert result.errors[0].row == 2 and "客户类型、姓名、所属机构" in result.errors[0].message
