@@ -7,6 +7,7 @@ from django.db.models import F, Func, Q
 from django.db.models.functions import ExtractMonth, Right
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from crm.models import OrgUnit, TimeStampedModel
@@ -64,7 +65,7 @@ class Customer(TimeStampedModel):
     class Kind(models.TextChoices):
         INDIVIDUAL = "individual", _("个人")
         CORPORATE = "corporate", _("企业")
-        INSTITUTION = "institution", _("机构")
+        INSTITUTION = "institution", pgettext_lazy("customer kind", "机构")
 
     class Gender(models.TextChoices):
         MALE = "M", _("男")

@@ -14,3 +14,13 @@ def test_wan_and_yi_for_large_amounts():
     assert format_wan(Decimal("12345678")) == "1,234.57万"
     assert format_wan(Decimal("320000000")) == "3.20亿"
 
+
+
+def test_english_uses_k_m_b_instead_of_wan_and_yi():
+    from django.utils import translation
+
+    with translation.override("en"):
+        assert format_wan(Decimal("9999.99")) == "9,999.99"
+        assert format_wan(Decimal("12345678")) == "12.35M"
+        assert format_wan(Decimal("320000000")) == "320.00M"
+        assert format_wan(Decimal("45000")) == "45.00K"
