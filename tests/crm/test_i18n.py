@@ -206,10 +206,12 @@ def test_compiled_catalogue_matches_the_po_file(po_entries):
         catalog = gettext.GNUTranslations(fh)._catalog
     stale = []
     for entry in po_entries:
+        # gettext keys a message with a context as "context\x04msgid"
+        key = f"{entry['msgctxt']}\x04{entry['msgid']}" if "msgctxt" in entry else entry["msgid"]
         if "msgid_plural" in entry:
             for n in range(2):
-                if catalog.get((entry["msgid"], n)) != entry[f"msgstr[{n}]"]:
+                if catalog.get((key, n)) != entry[f"msgstr[{n}]"]:
                     stale.append(entry["msgid"])
-        elif catalog.get(entry["msgid"]) != entry["msgstr"]:
+        elif catalog.get(key) != entry["msgstr"]:
             stale.append(entry["msgid"])
     assert stale == []
