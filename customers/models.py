@@ -109,7 +109,7 @@ class Customer(TimeStampedModel):
     kind = models.CharField(_("客户类型"), max_length=16, choices=Kind.choices, default=Kind.INDIVIDUAL)
     customer_type = models.ForeignKey(
         Lookup, verbose_name=_("客户细分类型"), null=True, blank=True, on_delete=models.PROTECT,
-        related_name="+", limit_choices_to={"kind": Lookup.Kind.CUSTOMER_TYPE},
+        related_name="+", limit_choices_to={"kind": Lookup.Kind.CUSTOMER_TYPE}, db_index=False,
     )
     name = models.CharField(_("姓名/名称"), max_length=200)
     gender = models.CharField(_("性别"), max_length=1, choices=Gender.choices, blank=True)
@@ -128,15 +128,15 @@ class Customer(TimeStampedModel):
     address = models.CharField(_("地址"), max_length=300, blank=True)
     region = models.ForeignKey(
         Lookup, verbose_name=_("地区"), null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-        limit_choices_to={"kind": Lookup.Kind.REGION},
+        limit_choices_to={"kind": Lookup.Kind.REGION}, db_index=False,
     )
     industry = models.ForeignKey(
         Lookup, verbose_name=_("行业"), null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-        limit_choices_to={"kind": Lookup.Kind.INDUSTRY},
+        limit_choices_to={"kind": Lookup.Kind.INDUSTRY}, db_index=False,
     )
     occupation = models.ForeignKey(
         Lookup, verbose_name=_("职业"), null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-        limit_choices_to={"kind": Lookup.Kind.OCCUPATION},
+        limit_choices_to={"kind": Lookup.Kind.OCCUPATION}, db_index=False,
     )
     position = models.CharField(_("职位"), max_length=100, blank=True)
     employer = models.CharField(_("工作单位"), max_length=200, blank=True)
@@ -159,14 +159,16 @@ class Customer(TimeStampedModel):
     admin_level = models.CharField(_("行政级别"), max_length=16, choices=AdminLevel.choices, blank=True)
 
     # Booking and maintenance
-    org_unit = models.ForeignKey(OrgUnit, verbose_name=_("所属机构"), on_delete=models.PROTECT, related_name="customers")
+    org_unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("所属机构"), on_delete=models.PROTECT, related_name="customers", db_index=False,
+    )
     maintainer = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("维护人"), null=True, blank=True, on_delete=models.PROTECT,
-        related_name="maintained_customers",
+        related_name="maintained_customers", db_index=False,
     )
     origin_maintainer = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("初始维护人"), null=True, blank=True, on_delete=models.PROTECT,
-        related_name="originated_customers",
+        related_name="originated_customers", db_index=False,
     )
     co_maintainers = models.ManyToManyField(
         settings.AUTH_USER_MODEL, verbose_name=_("协同维护人"), through="CoMaintainer", blank=True,
@@ -195,6 +197,11 @@ class Customer(TimeStampedModel):
         verbose_name = _("客户")
         verbose_name_plural = _("客户")
         permissions = [("view_sensitive", _("查看完整证件号码和手机号"))]
+        # Every index here is written again whenever the month close rewrites a customer row (the row's aum and
+        # tiers are indexed, so the update is never HOT): keep only indexes a query uses. The foreign keys carry
+        # db_index=False — org_unit/maintainer are the leading columns of the composites below, and the lookup
+        # and origin_maintainer keys are only read by the PROTECT check of a rare delete. customer_no's
+        # varchar_pattern_ops index is the one Django creates for the unique field (docs/tier_rules.md "Speed").
         indexes = [
             models.Index(fields=["org_unit", "-aum"], name="customer_org_aum"),
             models.Index(fields=["org_unit", "name"], name="customer_org_name"),
@@ -205,7 +212,6 @@ class Customer(TimeStampedModel):
             models.Index(fields=["name", "id"], name="customer_name_sort"),
             models.Index(fields=["since", "id"], name="customer_since_sort"),
             models.Index(F("since").desc(nulls_last=True), "id", name="customer_since_desc_sort"),
-            models.Index(fields=["kind"], name="customer_kind"),
             models.Index(fields=["org_unit", "asset_tier", "-aum"], name="customer_org_tier"),
             models.Index(fields=["org_unit", "value_segment", "-aum"], name="customer_org_segment"),
             models.Index(fields=["org_unit", "maintenance_band", "-aum"], name="customer_org_band"),
@@ -213,7 +219,6 @@ class Customer(TimeStampedModel):
             models.Index(fields=["mobile_last4"], name="customer_mobile_last4"),
             models.Index(fields=["mobile"], name="customer_mobile"),
             models.Index(fields=["id_number"], name="customer_id_number"),
-            models.Index(fields=["customer_no"], name="customer_no_like", opclasses=["varchar_pattern_ops"]),
             GinIndex(NameGrams("name"), name="customer_name_grams"),
         ]
         constraints = [
@@ -326,7 +331,11 @@ class CustomerMonth(models.Model):
     """A customer's facts for one month, built from MonthlyBalance by set-based SQL."""
 
     month = models.DateField(_("月份"))
-    customer = models.ForeignKey(Customer, verbose_name=_("客户"), on_delete=models.CASCADE, related_name="months")
+    # Written 1,000,000 rows at a time by customer_months_build from MonthlyBalance (whose customer key is
+    # enforced): like the segmentation snapshots, Django's on_delete applies but there is no database
+    # constraint (a deferred RI check per row at commit) and no single-column index ((customer, month) is unique).
+    customer = models.ForeignKey(Customer, verbose_name=_("客户"), on_delete=models.CASCADE, related_name="months",
+                                 db_constraint=False, db_index=False)
     aum_end = models.DecimalField(_("月末金融资产"), default=0, **MONEY)
     aum_avg = models.DecimalField(_("月日均金融资产"), default=0, **MONEY)
     deposit_end = models.DecimalField(_("月末存款"), default=0, **MONEY)

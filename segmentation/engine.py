@@ -457,7 +457,7 @@ WHERE a.month = %(m)s AND a.customer_id = c.id AND {_TIERS_DIFFER}
 
 # The same, folded together with customers.services.facts.customer_aum_refresh (月日均 AUM of the month onto
 # Customer.aum unless a later month is already there), so each customer row is rewritten at most once:
-# every UPDATE of a customers_customer row writes all of its ~26 indexes (docs/tier_rules.md "Speed").
+# every UPDATE of a customers_customer row writes all of its 19 indexes (docs/tier_rules.md "Speed").
 _AUM_DUE = "cm.month IS NOT NULL AND (c.aum_month IS NULL OR c.aum_month <= %(m)s)"
 _AUM_DIFFERS = f"{_AUM_DUE} AND (c.aum, c.aum_month) IS DISTINCT FROM (cm.aum_avg, cm.month)"
 CUSTOMER_CURRENT_AND_AUM_SQL = f"""

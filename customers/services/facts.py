@@ -44,7 +44,7 @@ FACT_FIELDS = [
 
 @transaction.atomic
 def customer_months_build(*, month: date, deposit_ftp: Decimal = DEFAULT_FTP, loan_ftp: Decimal = DEFAULT_FTP) -> int:
-    """Insert or refresh every customer's CustomerMonth for ``month`` in one statement; returns rows written.
+    """Insert or refresh every customer's CustomerMonth for ``month`` (set-based); returns rows written.
 
     Each balance row is classified once (account type → one bit); the sums filter on integer masks and
     the product count is the number of bits set, so the aggregate needs no per-customer sort
@@ -68,6 +68,17 @@ def customer_months_build(*, month: date, deposit_ftp: Decimal = DEFAULT_FTP, lo
     fields = FACT_FIELDS
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL work_mem = '256MB'")
+        # Refresh = delete + insert, not ON CONFLICT DO UPDATE: updating 1,000,000 existing rows writes a new
+        # version of each plus an entry in every index (62 s at 1M); deleting them and inserting in customer
+        # order (so the (customer, month) and (month, customer) index inserts walk the indexes in key order)
+        # takes 26 s. Only the rows of customers with balance rows this month are replaced, as before.
+        cursor.execute(
+            """DELETE FROM customers_customermonth cm
+               WHERE cm.month = %(month)s
+                 AND EXISTS (SELECT 1 FROM customers_monthlybalance b
+                             WHERE b.month = %(month)s AND b.customer_id = cm.customer_id)""",
+            params,
+        )
         cursor.execute(
             f"""
             WITH per_customer AS (
@@ -112,6 +123,7 @@ def customer_months_build(*, month: date, deposit_ftp: Decimal = DEFAULT_FTP, lo
             SELECT %(month)s, customer_id, {", ".join(fields[:-1])},
                    deposit_contribution + loan_contribution + fee_income
             FROM per_customer
+            ORDER BY customer_id
             ON CONFLICT (customer_id, month) DO UPDATE SET
                 {", ".join(f"{f} = EXCLUDED.{f}" for f in fields)}
             """,  # noqa: S608 — field names and type codes are fixed above
