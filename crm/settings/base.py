@@ -84,6 +84,9 @@ else:
     from crm.embedded_db import embedded_database_url
 
     DATABASES = {"default": env.db_url_config(embedded_database_url(BASE_DIR))}
+    # The embedded server listens on a Unix socket given as ?host=…; HOST is where every client
+    # (Django, the benchmark's maintenance connection) looks for it.
+    DATABASES["default"]["HOST"] = DATABASES["default"].pop("OPTIONS", {}).get("host", "")
 DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"
 DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
