@@ -12,7 +12,10 @@ Rules (issue 3):
   head (view or change), read here from the direct-FK tables so it stays one SQL query.
 
 Every branch is a condition on an indexed column so the planner never scans the whole customer
-table for an RM or an outlet head.
+table for an RM or an outlet head. The conditions are written on the customer's *standing* row
+(``customers.CustomerStanding``: one per customer, its org unit and maintainer kept equal to the
+customer's by database triggers): the list's default sorts (AUM, tiers) are indexes of that table
+led by org unit or maintainer, so "my customers by AUM" is one index range, not a sort of the scope.
 """
 
 from __future__ import annotations
@@ -59,12 +62,12 @@ def _scope(*, user, names: set[str], codenames) -> Q:
             CoMaintainer.objects.filter(user=user).order_by().values_list("customer_id", flat=True)
         )
     extra_ids = list(extra_ids)
-    scope = Q(pk__in=extra_ids)
+    scope = Q(standing__customer_id__in=extra_ids)
     if user.org_unit_id and names & set(roles.ORG_SCOPE_ROLES):
         subtree = OrgUnit.objects.filter(path__startswith=user.org_unit.path).values("pk")
-        scope |= Q(org_unit__in=subtree)
+        scope |= Q(standing__org_unit__in=subtree)
     if names & set(roles.MAINTAINER_ROLES):
-        scope |= Q(maintainer=user)
+        scope |= Q(standing__maintainer=user)
     return scope
 
 

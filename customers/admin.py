@@ -17,7 +17,16 @@ from crm.masking import mask_mobile
 from crm.models import OrgUnit
 from crm.scoping import visible_customers
 
-from .models import Account, CoMaintainer, ContactLog, Customer, CustomerMonth, Lookup, MonthlyBalance
+from .models import (
+    Account,
+    CoMaintainer,
+    ContactLog,
+    Customer,
+    CustomerMonth,
+    CustomerStanding,
+    Lookup,
+    MonthlyBalance,
+)
 from .selectors import customer_search
 
 
@@ -90,36 +99,67 @@ class CoMaintainerInline(admin.TabularInline):
     verbose_name_plural = _("协同维护人")
 
 
+class CustomerStandingInline(admin.StackedInline):
+    """The current tiers, read-only: written by the month close, never by hand."""
+
+    model = CustomerStanding
+    can_delete = False
+    max_num = 0
+    fields = readonly_fields = [
+        "aum", "aum_month", "asset_tier", "value_segment", "maintenance_band", "profit_score", "stability_score",
+        "corporate_size", "deposit_class", "corporate_class",
+    ]
+    verbose_name = verbose_name_plural = _("当前等级（由月结计算）")
+    classes = ["collapse"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Customer)
 class CustomerAdmin(CustomerScopedAdminMixin, SimpleHistoryAdmin):
     customer_path = ""
     list_display = [
-        "customer_no", "name", "kind", "org_unit", "maintainer", "masked_mobile", "aum", "asset_tier", "value_segment",
-        "maintenance_band",
+        "customer_no", "name", "kind", "org_unit", "maintainer", "masked_mobile", "standing_aum", "standing_asset_tier",
+        "standing_value_segment", "standing_maintenance_band",
     ]
     list_display_links = ["customer_no", "name"]
 
     @admin.display(description=_("手机号"))
     def masked_mobile(self, customer: Customer) -> str:
         return mask_mobile(customer.mobile)
+
+    @admin.display(description=_("月日均金融资产"), ordering="standing__aum")
+    def standing_aum(self, customer: Customer):
+        return customer.standing.aum
+
+    @admin.display(description=_("资产等级"), ordering="standing__asset_tier")
+    def standing_asset_tier(self, customer: Customer) -> str:
+        return customer.standing.get_asset_tier_display()
+
+    @admin.display(description=_("价值分群"), ordering="standing__value_segment")
+    def standing_value_segment(self, customer: Customer) -> str:
+        return customer.standing.get_value_segment_display()
+
+    @admin.display(description=_("维护层级"), ordering="standing__maintenance_band")
+    def standing_maintenance_band(self, customer: Customer) -> str:
+        return customer.standing.get_maintenance_band_display()
+
     list_filter = [
-        "kind", "org_unit__level", OrgSubtreeListFilter, "asset_tier", "value_segment", "maintenance_band",
-        "corporate_size",
+        "kind", "org_unit__level", OrgSubtreeListFilter, "standing__asset_tier", "standing__value_segment",
+        "standing__maintenance_band", "standing__corporate_size",
     ]
     # Declared so the search box and autocompletes appear; get_search_results answers them from indexes.
     search_fields = ["customer_no", "name", "mobile"]
     search_help_text = _("客户号（前缀）、姓名（包含）、手机号、手机尾号或证件号码")
-    list_select_related = ["org_unit", "maintainer"]
+    list_select_related = ["org_unit", "maintainer", "standing"]
     autocomplete_fields = ["org_unit"]
     raw_id_fields = ["maintainer", "origin_maintainer", "customer_type", "region", "industry", "occupation"]
     show_full_result_count = False
     list_per_page = 50
-    ordering = ["-aum", "pk"]
-    inlines = [CoMaintainerInline]
-    readonly_fields = [
-        "aum", "aum_month", "asset_tier", "value_segment", "maintenance_band", "profit_score", "stability_score",
-        "corporate_size", "deposit_class", "corporate_class", "created_at", "updated_at",
-    ]
+    ordering = ["-standing__aum", "pk"]
+    inlines = [CustomerStandingInline, CoMaintainerInline]
+    readonly_fields = ["created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["customer_no", "kind", "customer_type", "name"]}),
         (_("个人资料"), {"fields": [
@@ -132,7 +172,7 @@ class CustomerAdmin(CustomerScopedAdminMixin, SimpleHistoryAdmin):
             "target_credit", "admin_level",
         ]}),
         (_("机构与维护人"), {"fields": ["org_unit", "maintainer", "origin_maintainer"]}),
-        (_("当前等级（由月结计算）"), {"classes": ["collapse"], "fields": readonly_fields}),
+        (_("记录"), {"classes": ["collapse"], "fields": readonly_fields}),
     ]
 
     def get_search_results(self, request, queryset, search_term):

@@ -29,12 +29,12 @@ def customer_list_rows(*, customers: QuerySet[Customer]) -> Iterator[list]:
         _("客户号"), _("姓名/名称"), _("客户类型"), _("所属机构"), _("维护人"), _("手机号"), _("证件号码"),
         _("月日均金融资产"), _("资产等级"), _("价值分群"), _("维护层级"), _("建立关系日期"),
     ]
-    rows = customers.select_related("org_unit", "maintainer").iterator(chunk_size=2000)
+    rows = customers.select_related("org_unit", "maintainer", "standing").iterator(chunk_size=2000)
     for c in rows:
         yield safe_row([
             c.customer_no, c.name, c.get_kind_display(), c.org_unit.name, str(c.maintainer or ""),
-            mask_mobile(c.mobile), mask_id_number(c.id_number), c.aum, c.get_asset_tier_display(),
-            c.get_value_segment_display(), c.get_maintenance_band_display(), c.since,
+            mask_mobile(c.mobile), mask_id_number(c.id_number), c.standing.aum, c.standing.get_asset_tier_display(),
+            c.standing.get_value_segment_display(), c.standing.get_maintenance_band_display(), c.since,
         ])
 
 

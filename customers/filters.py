@@ -29,26 +29,29 @@ def _rank(field_name: str, choices) -> Case:
     )
 
 
+AUM = "standing__aum"
+
 # The sort allow-list: the GET value → the ORDER BY it stands for. Ties are broken by pk so pages are stable.
+# AUM, tiers and scores are the customer's standing (latest closed month), indexed by scope in that table.
 SORTS = {
-    "-aum": [F("aum").desc()],
-    "aum": [F("aum").asc()],
+    "-aum": [F(AUM).desc()],
+    "aum": [F(AUM).asc()],
     "name": [F("name").asc()],
     "-name": [F("name").desc()],
     "customer_no": [F("customer_no").asc()],
     "-customer_no": [F("customer_no").desc()],
     "since": [F("since").asc(nulls_last=True)],
     "-since": [F("since").desc(nulls_last=True)],
-    "asset_tier": [_rank("asset_tier", AssetTier).asc(), F("aum").desc()],
-    "-asset_tier": [_rank("asset_tier", AssetTier).desc(), F("aum").desc()],
-    "value_segment": [_rank("value_segment", ValueSegment).asc(), F("aum").desc()],
-    "-value_segment": [_rank("value_segment", ValueSegment).desc(), F("aum").desc()],
-    "maintenance_band": [_rank("maintenance_band", MaintenanceBand).asc(), F("aum").desc()],
-    "-maintenance_band": [_rank("maintenance_band", MaintenanceBand).desc(), F("aum").desc()],
-    "profit_score": [F("profit_score").asc(nulls_last=True)],
-    "-profit_score": [F("profit_score").desc(nulls_last=True)],
-    "stability_score": [F("stability_score").asc(nulls_last=True)],
-    "-stability_score": [F("stability_score").desc(nulls_last=True)],
+    "asset_tier": [_rank("standing__asset_tier", AssetTier).asc(), F(AUM).desc()],
+    "-asset_tier": [_rank("standing__asset_tier", AssetTier).desc(), F(AUM).desc()],
+    "value_segment": [_rank("standing__value_segment", ValueSegment).asc(), F(AUM).desc()],
+    "-value_segment": [_rank("standing__value_segment", ValueSegment).desc(), F(AUM).desc()],
+    "maintenance_band": [_rank("standing__maintenance_band", MaintenanceBand).asc(), F(AUM).desc()],
+    "-maintenance_band": [_rank("standing__maintenance_band", MaintenanceBand).desc(), F(AUM).desc()],
+    "profit_score": [F("standing__profit_score").asc(nulls_last=True)],
+    "-profit_score": [F("standing__profit_score").desc(nulls_last=True)],
+    "stability_score": [F("standing__stability_score").asc(nulls_last=True)],
+    "-stability_score": [F("standing__stability_score").desc(nulls_last=True)],
 }
 DEFAULT_SORT = "-aum"
 SORT_CHOICES = [
@@ -130,20 +133,27 @@ class CustomerFilter(django_filters.FilterSet):
     )
     maintainer = django_filters.ModelChoiceFilter(
         label=_("维护人"), queryset=Customer.objects.none(), empty_label=_("全部维护人"),
+        field_name="standing__maintainer",
     )
     kind = django_filters.ChoiceFilter(label=_("客户类型"), choices=Customer.Kind.choices, empty_label=_("全部类型"))
-    asset_tier = django_filters.ChoiceFilter(label=_("资产等级"), choices=AssetTier.choices, empty_label=_("全部等级"))
+    asset_tier = django_filters.ChoiceFilter(
+        label=_("资产等级"), choices=AssetTier.choices, empty_label=_("全部等级"), field_name="standing__asset_tier"
+    )
     value_segment = django_filters.ChoiceFilter(
-        label=_("价值分群"), choices=ValueSegment.choices, empty_label=_("全部分群")
+        label=_("价值分群"), choices=ValueSegment.choices, empty_label=_("全部分群"),
+        field_name="standing__value_segment",
     )
     maintenance_band = django_filters.ChoiceFilter(
-        label=_("维护层级"), choices=MaintenanceBand.choices, empty_label=_("全部层级")
+        label=_("维护层级"), choices=MaintenanceBand.choices, empty_label=_("全部层级"),
+        field_name="standing__maintenance_band",
     )
-    aum_min = django_filters.NumberFilter(label=_("金融资产不低于（元）"), field_name="aum", lookup_expr="gte")
-    aum_max = django_filters.NumberFilter(label=_("金融资产低于（元）"), field_name="aum", lookup_expr="lt")
-    profit_min = django_filters.NumberFilter(label=_("盈利性得分不低于"), field_name="profit_score", lookup_expr="gte")
+    aum_min = django_filters.NumberFilter(label=_("金融资产不低于（元）"), field_name=AUM, lookup_expr="gte")
+    aum_max = django_filters.NumberFilter(label=_("金融资产低于（元）"), field_name=AUM, lookup_expr="lt")
+    profit_min = django_filters.NumberFilter(
+        label=_("盈利性得分不低于"), field_name="standing__profit_score", lookup_expr="gte"
+    )
     stability_min = django_filters.NumberFilter(
-        label=_("稳定性得分不低于"), field_name="stability_score", lookup_expr="gte"
+        label=_("稳定性得分不低于"), field_name="standing__stability_score", lookup_expr="gte"
     )
     birthday_this_month = django_filters.BooleanFilter(
         label=_("本月生日"), method="filter_birthday_this_month", widget=forms.CheckboxInput,
@@ -207,8 +217,10 @@ class CustomerFilter(django_filters.FilterSet):
         return customer_search(customers=queryset, q=value)
 
     def filter_org_unit(self, queryset, name, value):
-        # A branch means its whole subtree: one indexed prefix match on the org path.
-        return queryset.filter(org_unit__in=OrgUnit.objects.filter(path__startswith=value.path).values("pk"))
+        # A branch means its whole subtree: one indexed prefix match on the org path; on the standing row,
+        # like the scope, so the org unit leads the AUM and tier indexes.
+        subtree = OrgUnit.objects.filter(path__startswith=value.path).values("pk")
+        return queryset.filter(standing__org_unit__in=subtree)
 
     def filter_birthday_this_month(self, queryset, name, value):
         if not value:

@@ -175,20 +175,6 @@ class Customer(TimeStampedModel):
         related_name="co_maintained_customers",
     )
 
-    # Latest closed facts, denormalised so the list can sort and filter on an index.
-    aum = models.DecimalField(_("月日均金融资产"), default=0, **MONEY)
-    aum_month = models.DateField(_("资产所属月份"), null=True, blank=True)
-    # Current assignment (latest closed month), copied by close_month for list filters and sorting;
-    # the full, explainable record lives in segmentation.
-    asset_tier = models.CharField(_("资产等级"), max_length=16, choices=AssetTier.choices, blank=True)
-    value_segment = models.CharField(_("价值分群"), max_length=16, choices=ValueSegment.choices, blank=True)
-    maintenance_band = models.CharField(_("维护层级"), max_length=16, choices=MaintenanceBand.choices, blank=True)
-    profit_score = models.DecimalField(_("盈利性得分"), max_digits=5, decimal_places=2, null=True, blank=True)
-    stability_score = models.DecimalField(_("稳定性得分"), max_digits=5, decimal_places=2, null=True, blank=True)
-    corporate_size = models.CharField(_("企业规模"), max_length=16, choices=CorporateSize.choices, blank=True)
-    deposit_class = models.CharField(_("存款类别"), max_length=16, choices=DepositClass.choices, blank=True)
-    corporate_class = models.CharField(_("客户分类"), max_length=16, choices=CorporateClass.choices, blank=True)
-
     # Field-level audit trail (who changed what, when, from → to); generated columns are derived, not audited.
     history = HistoricalRecords(excluded_fields=["birth_month", "mobile_last4"], cascade_delete_history=False)
 
@@ -197,24 +183,18 @@ class Customer(TimeStampedModel):
         verbose_name = _("客户")
         verbose_name_plural = _("客户")
         permissions = [("view_sensitive", _("查看完整证件号码和手机号"))]
-        # Every index here is written again whenever the month close rewrites a customer row (the row's aum and
-        # tiers are indexed, so the update is never HOT): keep only indexes a query uses. The foreign keys carry
-        # db_index=False — org_unit/maintainer are the leading columns of the composites below, and the lookup
-        # and origin_maintainer keys are only read by the PROTECT check of a rare delete. customer_no's
-        # varchar_pattern_ops index is the one Django creates for the unique field (docs/tier_rules.md "Speed").
+        # The month close no longer rewrites customer rows (the monthly columns live in CustomerStanding), but
+        # keep only indexes a query uses. The foreign keys carry db_index=False where a composite leads with
+        # them; the lookup and origin_maintainer keys are only read by the PROTECT check of a rare delete.
+        # customer_no's varchar_pattern_ops index is the one Django creates for the unique field.
         indexes = [
-            models.Index(fields=["org_unit", "-aum"], name="customer_org_aum"),
             models.Index(fields=["org_unit", "name"], name="customer_org_name"),
             models.Index(fields=["org_unit", "since"], name="customer_org_since"),
-            models.Index(fields=["maintainer", "-aum"], name="customer_maint_aum"),
-            models.Index(fields=["-aum"], name="customer_aum"),
+            models.Index(fields=["maintainer"], name="customer_maintainer"),
             # Bank-wide sorts of the list (HQ): name and relationship date, ties by pk.
             models.Index(fields=["name", "id"], name="customer_name_sort"),
             models.Index(fields=["since", "id"], name="customer_since_sort"),
             models.Index(F("since").desc(nulls_last=True), "id", name="customer_since_desc_sort"),
-            models.Index(fields=["org_unit", "asset_tier", "-aum"], name="customer_org_tier"),
-            models.Index(fields=["org_unit", "value_segment", "-aum"], name="customer_org_segment"),
-            models.Index(fields=["org_unit", "maintenance_band", "-aum"], name="customer_org_band"),
             models.Index(fields=["birth_month"], name="customer_birth_month"),
             models.Index(fields=["mobile_last4"], name="customer_mobile_last4"),
             models.Index(fields=["mobile"], name="customer_mobile"),
@@ -237,6 +217,62 @@ class Customer(TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("customers:detail", args=[self.pk])
+
+
+class CustomerStanding(models.Model):
+    """A customer's current standing: the latest closed month's AUM, tiers and scores, one row per customer.
+
+    Kept out of ``customers_customer`` because the month close rewrites it for nearly every customer: a
+    customer row carries a dozen indexes (name grams, mobile, ID, …) and rewriting 1,000,000 of them took
+    7 minutes, while this narrow table is rebuilt in seconds (segmentation.standing). It also carries copies
+    of ``org_unit``/``maintainer`` so the scoping selector and the list's sorts hit one composite index.
+
+    Rows are created and their copies kept equal by database triggers on ``customers_customer``
+    (migration 0008), so every way a customer is written — the ORM, imports by COPY, handover — keeps them.
+    """
+
+    customer = models.OneToOneField(
+        Customer, verbose_name=_("客户"), primary_key=True, on_delete=models.CASCADE, related_name="standing",
+        db_constraint=False,
+    )
+    org_unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("所属机构"), on_delete=models.DO_NOTHING, related_name="+", db_constraint=False,
+        db_index=False,
+    )
+    maintainer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("维护人"), null=True, blank=True, on_delete=models.DO_NOTHING,
+        related_name="+", db_constraint=False, db_index=False,
+    )
+    aum = models.DecimalField(_("月日均金融资产"), default=0, db_default=0, **MONEY)
+    aum_month = models.DateField(_("资产所属月份"), null=True, blank=True)
+    asset_tier = models.CharField(_("资产等级"), max_length=16, choices=AssetTier.choices, blank=True, db_default="")
+    value_segment = models.CharField(
+        _("价值分群"), max_length=16, choices=ValueSegment.choices, blank=True, db_default="")
+    maintenance_band = models.CharField(
+        _("维护层级"), max_length=16, choices=MaintenanceBand.choices, blank=True, db_default="")
+    profit_score = models.DecimalField(_("盈利性得分"), max_digits=5, decimal_places=2, null=True, blank=True)
+    stability_score = models.DecimalField(_("稳定性得分"), max_digits=5, decimal_places=2, null=True, blank=True)
+    corporate_size = models.CharField(
+        _("企业规模"), max_length=16, choices=CorporateSize.choices, blank=True, db_default="")
+    deposit_class = models.CharField(_("存款类别"), max_length=16, choices=DepositClass.choices, blank=True, db_default="")
+    corporate_class = models.CharField(
+        _("客户分类"), max_length=16, choices=CorporateClass.choices, blank=True, db_default="")
+
+    class Meta:
+        verbose_name = _("客户当前等级")
+        verbose_name_plural = _("客户当前等级")
+        # The list's sorts by AUM and by tier within a scope (segmentation.standing rebuilds them at close).
+        indexes = [
+            models.Index(fields=["org_unit", "-aum"], name="standing_org_aum"),
+            models.Index(fields=["maintainer", "-aum"], name="standing_maint_aum"),
+            models.Index(fields=["-aum"], name="standing_aum"),
+            models.Index(fields=["org_unit", "asset_tier", "-aum"], name="standing_org_tier"),
+            models.Index(fields=["org_unit", "value_segment", "-aum"], name="standing_org_segment"),
+            models.Index(fields=["org_unit", "maintenance_band", "-aum"], name="standing_org_band"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.customer_id)
 
 
 class CoMaintainer(TimeStampedModel):

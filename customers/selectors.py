@@ -146,7 +146,7 @@ class CustomerPage:
 
 def customer_page(*, customers: QuerySet[Customer], page: str | None) -> CustomerPage:
     """One page of an already filtered and ordered list; a bad page number falls back with a message."""
-    customers = customers.select_related("org_unit", "maintainer")
+    customers = customers.select_related("org_unit", "maintainer", "standing")
     paginator = CappedPaginator(customers, PAGE_SIZE)
     messages: list[str] = []
     number = 1

@@ -168,7 +168,7 @@ def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required("customers.add_contactlog", raise_exception=True)
 def contact_create(request: HttpRequest, pk: int) -> HttpResponse:
     """/customers/<pk>/contacts/new/: log a contact (交往记录); it appears at the top of the contact log."""
-    customer = get_object_or_404(visible_customers(user=request.user).select_related("org_unit"), pk=pk)
+    customer = get_object_or_404(visible_customers(user=request.user).select_related("org_unit", "standing"), pk=pk)
     form = ContactLogForm(request.POST or None)
     if request.method == "POST":
         if form.is_valid():

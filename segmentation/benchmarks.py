@@ -31,11 +31,11 @@ INSERT INTO customers_customermonth (month, customer_id, aum_end, aum_avg, depos
   loan_avg, margin_end, margin_avg, card_balance, card_spend, card_txn_count, has_card, card_activated, txn_count,
   active_days, last_txn_date, max_balance, product_count, deposit_contribution, loan_contribution, fee_income,
   contribution)
-SELECT m.month, c.id, round(c.aum * f, 2), round(c.aum * f * 0.97, 2), round(c.aum * f * 0.75, 2),
-  round(c.aum * f * 0.73, 2), 0, 0, 0, 0, 800, (c.id %% 3000), (c.id %% 6), true, true, (c.id %% 30),
-  least(c.id %% 30, 20), m.month + (c.id %% 28)::int, round(c.aum * f * 0.4, 2), 4, round(c.aum * f * 0.0001, 2), 0,
-  0, round(c.aum * f * 0.0001, 2)
-FROM customers_customer c
+SELECT m.month, c.id, round(s.aum * f, 2), round(s.aum * f * 0.97, 2), round(s.aum * f * 0.75, 2),
+  round(s.aum * f * 0.73, 2), 0, 0, 0, 0, 800, (c.id %% 3000), (c.id %% 6), true, true, (c.id %% 30),
+  least(c.id %% 30, 20), m.month + (c.id %% 28)::int, round(s.aum * f * 0.4, 2), 4, round(s.aum * f * 0.0001, 2), 0,
+  0, round(s.aum * f * 0.0001, 2)
+FROM customers_customer c JOIN customers_customerstanding s ON s.customer_id = c.id
 CROSS JOIN LATERAL (SELECT (%(first)s::date + make_interval(months => g))::date AS month,
                            1 + ((c.id + g) %% 7 - 3) / 100.0 AS f
                     FROM generate_series(0, 11) AS g) m
@@ -84,7 +84,7 @@ def _reopen(ctx, segmentation_history) -> None:
 @benchmark_case("close_month_1m", target_ms=60_000, repeat=1, warmup=0, needs=("segmentation_history",),
                 setup=_reopen, count_queries=False)
 def close_month_case(ctx, segmentation_history) -> dict:
-    """close_month for one month, facts included: facts → assignments → tier changes → customers → closed."""
+    """close_month for one month, facts included: facts → assignments → tier changes → standing → closed."""
     row = services.month_close(month=ctx.month)
     if row.customer_count != Customer.objects.count():
         raise CaseFailed("assignment count differs from customer count")
@@ -104,7 +104,7 @@ def naive_orm(ctx, segmentation_history) -> dict:
     total = Customer.objects.count()
     with transaction.atomic():
         started = time.perf_counter()
-        for customer in Customer.objects.order_by("pk")[:NAIVE_SAMPLE]:
+        for customer in Customer.objects.select_related("standing").order_by("pk")[:NAIVE_SAMPLE]:
             facts = list(CustomerMonth.objects.filter(customer=customer, month__lte=month,
                                                       month__gte=add_months(month, -11)))
             current = next((f for f in facts if f.month == month), None)
@@ -114,8 +114,8 @@ def naive_orm(ctx, segmentation_history) -> dict:
             band = ("wealth_centre" if aum >= version.band_wealth_centre_min else "wealth"
                     if aum >= version.band_wealth_min else "adopted" if aum >= version.band_adopted_min
                     else "staff" if aum >= version.entry_aum else "")
-            customer.asset_tier, customer.maintenance_band = tier, band
-            customer.save(update_fields=["asset_tier", "maintenance_band"])
+            customer.standing.asset_tier, customer.standing.maintenance_band = tier, band
+            customer.standing.save(update_fields=["asset_tier", "maintenance_band"])
         sample_ms = (time.perf_counter() - started) * 1000
         transaction.set_rollback(True)
     sample = min(NAIVE_SAMPLE, total)

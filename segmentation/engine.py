@@ -444,47 +444,10 @@ CROSS JOIN LATERAL (VALUES
 WHERE a.month = %(m)s AND x.from_v <> x.to_v
 """
 
-TIER_COLUMNS = ["asset_tier", "value_segment", "maintenance_band", "profit_score", "stability_score",
-                "corporate_size", "deposit_class", "corporate_class"]
-_TIERS_DIFFER = (
-    f"({', '.join('c.' + col for col in TIER_COLUMNS)}) IS DISTINCT FROM ({', '.join('a.' + col for col in TIER_COLUMNS)})"
-)
-CUSTOMER_CURRENT_SQL = f"""
-UPDATE customers_customer c SET {', '.join(f'{col} = a.{col}' for col in TIER_COLUMNS)}
-FROM segmentation_assignment a
-WHERE a.month = %(m)s AND a.customer_id = c.id AND {_TIERS_DIFFER}
-"""  # noqa: S608 - fixed column names only
-
-# The same, folded together with customers.services.facts.customer_aum_refresh (月日均 AUM of the month onto
-# Customer.aum unless a later month is already there), so each customer row is rewritten at most once:
-# every UPDATE of a customers_customer row writes all of its 19 indexes (docs/tier_rules.md "Speed").
-_AUM_DUE = "cm.month IS NOT NULL AND (c.aum_month IS NULL OR c.aum_month <= %(m)s)"
-_AUM_DIFFERS = f"{_AUM_DUE} AND (c.aum, c.aum_month) IS DISTINCT FROM (cm.aum_avg, cm.month)"
-CUSTOMER_CURRENT_AND_AUM_SQL = f"""
-UPDATE customers_customer c SET {', '.join(f'{col} = a.{col}' for col in TIER_COLUMNS)},
-  aum = CASE WHEN {_AUM_DUE} THEN cm.aum_avg ELSE c.aum END,
-  aum_month = CASE WHEN {_AUM_DUE} THEN cm.month ELSE c.aum_month END,
-  updated_at = CASE WHEN {_AUM_DIFFERS} THEN now() ELSE c.updated_at END
-FROM segmentation_assignment a
-LEFT JOIN customers_customermonth cm ON cm.customer_id = a.customer_id AND cm.month = a.month
-WHERE a.month = %(m)s AND a.customer_id = c.id AND ({_TIERS_DIFFER} OR ({_AUM_DIFFERS}))
-"""  # noqa: S608 - fixed column names only
-
 
 def tier_changes_insert(*, month: dt.date) -> int:
     """Record tier/segment/band changes of the month against the previous month's assignments."""
     with connection.cursor() as cursor:
         engine_settings_apply(cursor)
         cursor.execute(TIER_CHANGE_SQL, {"m": month, "prev": add_months(month, -1)})
-        return cursor.rowcount
-
-
-def customers_current_update(*, month: dt.date, refresh_aum: bool = False) -> int:
-    """Copy the month's assignment into the customers' current-tier columns (only rows that differ).
-
-    With ``refresh_aum`` the month's 月日均 AUM is copied in the same pass (see CUSTOMER_CURRENT_AND_AUM_SQL).
-    """
-    with connection.cursor() as cursor:
-        engine_settings_apply(cursor)
-        cursor.execute(CUSTOMER_CURRENT_AND_AUM_SQL if refresh_aum else CUSTOMER_CURRENT_SQL, {"m": month})
         return cursor.rowcount

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from crm import months
 from customers.models import CustomerMonth, MonthlyBalance
 
-from . import engine
+from . import engine, standing
 from .models import (
     Assignment,
     MonthClose,
@@ -219,10 +219,7 @@ def month_parse(value: str) -> dt.date:
 
 
 def _facts_build(*, month: dt.date, version: RuleVersion) -> int | None:
-    """The facts step (customers.services.facts) when that module is installed.
-
-    Customer.aum is refreshed later, in the same pass as the tier columns (engine.customers_current_update).
-    """
+    """The facts step (customers.services.facts) when that module is installed."""
     try:
         from customers.services import facts
     except ImportError:
@@ -230,14 +227,6 @@ def _facts_build(*, month: dt.date, version: RuleVersion) -> int | None:
         return None
     return facts.customer_months_build(month=month, deposit_ftp=version.deposit_ftp_rate,
                                        loan_ftp=version.loan_ftp_rate)
-
-
-def _aum_refresh(*, month: dt.date) -> None:
-    try:
-        from customers.services import facts
-    except ImportError:
-        return
-    facts.customer_aum_refresh(month=month)
 
 
 def month_close_tasks_generate(*, month: dt.date) -> int:
@@ -251,7 +240,10 @@ def month_close_tasks_generate(*, month: dt.date) -> int:
 
 
 def month_close(*, month: dt.date, by=None, build_facts: bool = True) -> MonthClose:
-    """Close a month in ONE transaction: facts → assignments → tier changes → customers → tasks → closed.
+    """Close a month in ONE transaction: facts → assignments → tier changes → standing → tasks → closed.
+
+    The customers' standing (list sorts, current tiers) follows the latest closed month: closing an
+    older month (a correction) leaves it alone.
 
     The returned row carries ``timings`` ({step: seconds}) for the benchmark and the log.
     """
@@ -291,12 +283,9 @@ def month_close(*, month: dt.date, by=None, build_facts: bool = True) -> MonthCl
         lap("assignments")
         engine.tier_changes_insert(month=month)
         lap("tier_changes")
-        newer_closed = MonthClose.objects.filter(month__gt=month, state=MonthClose.State.CLOSED).exists()
-        if not newer_closed:
-            engine.customers_current_update(month=month, refresh_aum=build_facts)
-        elif build_facts:
-            _aum_refresh(month=month)
-        lap("customers")
+        if not MonthClose.objects.filter(month__gt=month, state=MonthClose.State.CLOSED).exists():
+            standing.standing_rebuild(month=month)
+        lap("standing")
         month_close_tasks_generate(month=month)
         lap("tasks")
         month_close_row.state = MonthClose.State.CLOSED

@@ -8,7 +8,9 @@ import factory
 from django.contrib.auth.models import Group
 
 from crm.models import OrgUnit, User
-from customers.models import Account, AccountType, Customer
+from customers.models import Account, AccountType, Customer, CustomerStanding
+
+STANDING_FIELDS = [f.name for f in CustomerStanding._meta.concrete_fields if f.name not in {"customer", "org_unit", "maintainer"}]
 
 
 class OrgUnitFactory(factory.django.DjangoModelFactory):
@@ -47,7 +49,15 @@ class CustomerFactory(factory.django.DjangoModelFactory):
     kind = Customer.Kind.INDIVIDUAL
     name = factory.Sequence(lambda n: f"张{n}")
     org_unit = factory.SubFactory(OrgUnitFactory)
-    aum = Decimal("0.00")
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        """Standing fields (aum, asset_tier, …) go to the customer's standing row, which the trigger creates."""
+        standing = {k: kwargs.pop(k) for k in STANDING_FIELDS if k in kwargs}
+        customer = super()._create(model_class, *args, **kwargs)
+        if standing:
+            CustomerStanding.objects.filter(pk=customer.pk).update(**standing)
+        return customer
 
 
 class AccountFactory(factory.django.DjangoModelFactory):

@@ -1,13 +1,14 @@
 """Filling the benchmark database: a large bank written with COPY and INSERT … SELECT, never the ORM per row.
 
 N individual customers spread evenly over eight outlets and ~50 maintainers, four accounts each,
-``Customer.aum`` and ``asset_tier`` set from the demo bank's AUM mix. Secondary indexes are
+the standing's ``aum`` and ``asset_tier`` set from the demo bank's AUM mix. Secondary indexes are
 dropped during the load and rebuilt afterwards (much faster than maintaining them row by row).
 """
 
 from __future__ import annotations
 
 import random
+from array import array
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 
@@ -20,7 +21,8 @@ from crm.demo import identity, names
 from crm.demo.bank import ORG_TREE, final_aum_cents
 from crm.demo.pgcopy import copy_rows, model_filler
 from crm.models import OrgUnit, User
-from customers.models import Account, Customer
+from crm.pgindexes import secondary_indexes_dropped
+from customers.models import Account, Customer, CustomerStanding
 from customers.tiers import AssetTier
 
 BENCH_SEED = 1_000_003
@@ -29,7 +31,7 @@ EXTRA_OUTLETS = [("OUT-E", "文三路网点", "BR1"), ("OUT-G", "城站网点", 
                  ("OUT-F", "萧山网点", "BR2"), ("OUT-H", "临平网点", "BR2")]
 RMS_PER_OUTLET = 6
 ACCOUNT_TYPES = ["demand", "time", "wealth", "credit_card"]
-TABLES = [Customer, Account]
+TABLES = [Customer, Account, CustomerStanding]
 WAN = 10_000 * 100
 
 
@@ -75,7 +77,8 @@ def org_and_staff() -> dict[str, object]:
     return {"units": units, "maintainers": maintainers}
 
 
-def _customer_rows(count: int, outlets: list[tuple[int, list[int]]], aum_month: date) -> Iterator[tuple]:
+def _customer_rows(count: int, outlets: list[tuple[int, list[int]]], aum_month: date, aums: array) -> Iterator[tuple]:
+    """The customers' rows for COPY; each one's AUM in cents is appended to ``aums`` (for the standing)."""
     rng = random.Random(BENCH_SEED)
     birth_start, birth_span = date(1940, 1, 1), 365 * 66
     since_start, since_span = date(2000, 1, 1), (aum_month - date(2000, 1, 1)).days
@@ -85,34 +88,18 @@ def _customer_rows(count: int, outlets: list[tuple[int, list[int]]], aum_month: 
         org_id, maintainers = outlets[i % len(outlets)]
         maintainer = maintainers[rng.randrange(len(maintainers))]
         cents, _dormant = final_aum_cents(rng)
+        aums.append(cents)
         yield (
             f"{BENCH_PREFIX}{i + 1:09d}", "individual", names.person_name(rng, male=male), "M" if male else "F",
             birth, "resident_id", identity.resident_id(rng, birth_date=birth, male=male), identity.mobile(rng),
-            org_id, maintainer, maintainer, f"{cents // 100}.{cents % 100:02d}", aum_month, _tier(cents),
-            since_start + timedelta(days=rng.randrange(since_span)),
+            org_id, maintainer, maintainer, since_start + timedelta(days=rng.randrange(since_span)),
         )
 
 
 CUSTOMER_COLUMNS = [
     "customer_no", "kind", "name", "gender", "birth_date", "id_type", "id_number", "mobile", "org_unit_id",
-    "maintainer_id", "origin_maintainer_id", "aum", "aum_month", "asset_tier", "since",
+    "maintainer_id", "origin_maintainer_id", "since",
 ]
-
-
-def _secondary_indexes(model) -> list[tuple[str, str]]:
-    """(name, definition) of the table's indexes that back no constraint (safe to drop and rebuild)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT c.relname, pg_get_indexdef(i.indexrelid)
-            FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
-            WHERE i.indrelid = %s::regclass AND NOT i.indisprimary
-              AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)
-            ORDER BY c.relname
-            """,
-            [model._meta.db_table],
-        )
-        return cursor.fetchall()
 
 
 def _accounts_insert(aum_month: date) -> int:
@@ -126,14 +113,32 @@ def _accounts_insert(aum_month: date) -> int:
         INSERT INTO customers_account ({columns})
         SELECT c.id, '62' || lpad((c.id * 4 + g)::text, 16, '0'), (%s::text[])[g], c.since,
                (ARRAY[0.2, 1.75, 3.0, NULL])[g]::numeric,
-               round(c.aum * (ARRAY[0.4, 0.35, 0.25, 0])[g]::numeric, 2),
+               round(s.aum * (ARRAY[0.4, 0.35, 0.25, 0])[g]::numeric, 2),
                %s::date - (c.id %% 120)::int,
                CASE WHEN g = 4 THEN c.id %% 7 <> 0 END{placeholders}
-        FROM customers_customer c CROSS JOIN generate_series(1, 4) AS g
+        FROM customers_customer c JOIN customers_customerstanding s ON s.customer_id = c.id
+        CROSS JOIN generate_series(1, 4) AS g
     """  # noqa: S608 — quoted column names only; values are parameters
     with connection.cursor() as cursor:
         cursor.execute(query, [ACCOUNT_TYPES, aum_month, *filler.values()])
         return cursor.rowcount
+
+
+def _standing_insert(aums: array, aum_month: date) -> None:
+    """Each customer's standing: the i-th customer number gets the i-th AUM drawn by _customer_rows."""
+    rows = ((f"{BENCH_PREFIX}{i + 1:09d}", f"{cents // 100}.{cents % 100:02d}", _tier(cents))
+            for i, cents in enumerate(aums))
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TEMP TABLE bench_aum (customer_no varchar(32), aum numeric, tier varchar(16)) ON COMMIT DROP")
+        with cursor.cursor.copy("COPY bench_aum FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(
+            """INSERT INTO customers_customerstanding (customer_id, org_unit_id, maintainer_id, aum, aum_month, asset_tier)
+               SELECT c.id, c.org_unit_id, c.maintainer_id, t.aum, %s, t.tier
+               FROM bench_aum t JOIN customers_customer c USING (customer_no)""",
+            [aum_month],
+        )
 
 
 def bench_data_generate(*, customers: int, aum_month: date, log: Callable[[str], None] = print) -> dict[str, int]:
@@ -148,20 +153,20 @@ def bench_data_generate(*, customers: int, aum_month: date, log: Callable[[str],
         setup = org_and_staff()
         units, maintainers = setup["units"], setup["maintainers"]
         outlets = [(units[code].pk, ids) for code, ids in sorted(maintainers.items())]
-        dropped: list[tuple[str, str]] = []
-        for model in TABLES:
-            for name, definition in _secondary_indexes(model):
-                with connection.cursor() as cursor:
-                    cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
-                dropped.append((name, definition))
-        written = copy_rows(Customer, CUSTOMER_COLUMNS, _customer_rows(customers, outlets, aum_month), chunk=50_000)
-        log(f"  客户 {written} 户（COPY）")
-        accounts = _accounts_insert(aum_month)
-        log(f"  账户 {accounts} 个（INSERT … SELECT）")
-        for _name, definition in dropped:
+        aums: array = array("q")
+        with secondary_indexes_dropped(*[model._meta.db_table for model in TABLES]):
             with connection.cursor() as cursor:
-                cursor.execute(definition)
-        log(f"  重建索引 {len(dropped)} 个")
+                # The standing rows are written below with their AUM, not by the insert trigger.
+                cursor.execute("ALTER TABLE customers_customer DISABLE TRIGGER customers_standing_insert")
+            rows = _customer_rows(customers, outlets, aum_month, aums)
+            written = copy_rows(Customer, CUSTOMER_COLUMNS, rows, chunk=50_000)
+            log(f"  客户 {written} 户（COPY）")
+            with connection.cursor() as cursor:
+                cursor.execute("ALTER TABLE customers_customer ENABLE TRIGGER customers_standing_insert")
+            _standing_insert(aums, aum_month)
+            accounts = _accounts_insert(aum_month)
+            log(f"  账户 {accounts} 个（INSERT … SELECT）")
+        log("  重建索引")
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     return {"customers": written, "accounts": accounts}

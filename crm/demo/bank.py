@@ -24,7 +24,6 @@ from django.utils import timezone
 from crm import roles
 from crm.models import OrgUnit, User
 from customers.models import (
-    ASSET_ACCOUNT_TYPES,
     Account,
     AccountType,
     CoMaintainer,
@@ -501,12 +500,9 @@ class DemoBankBuilder:
         return deleted
 
     def write(self, plans: list[CustomerPlan], units: dict[str, OrgUnit], users: dict[str, User]) -> dict[str, int]:
-        last_month = self.months[-1]
-        asset_types = {str(t) for t in ASSET_ACCOUNT_TYPES}
         customers = []
         for plan in plans:
             v = plan.values
-            aum = sum(a.months[-1][1] for a in plan.accounts if a.account_type in asset_types)
             fields = {k: v[k] for k in (
                 "customer_no", "kind", "name", "gender", "birth_date", "id_type", "id_number", "mobile", "address",
                 "region", "industry", "occupation", "customer_type", "position", "employer", "income_band", "hobbies",
@@ -515,7 +511,7 @@ class DemoBankBuilder:
                 "admin_level") if v.get(k) is not None}
             customers.append(Customer(
                 **fields, org_unit=units[v["outlet"]], maintainer=users[v["maintainer"]],
-                origin_maintainer=users[v["origin_maintainer"]], aum=_cents_text(aum), aum_month=last_month,
+                origin_maintainer=users[v["origin_maintainer"]],
             ))
         Customer.objects.bulk_create(customers, batch_size=2000)
         self.log(f"  客户 {len(customers)} 户已写入")

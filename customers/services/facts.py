@@ -130,19 +130,3 @@ def customer_months_build(*, month: date, deposit_ftp: Decimal = DEFAULT_FTP, lo
             params,
         )
         return cursor.rowcount
-
-
-@transaction.atomic
-def customer_aum_refresh(*, month: date) -> int:
-    """Copy each customer's 月日均 AUM of ``month`` onto Customer.aum unless a later month is already there."""
-    month = month.replace(day=1)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """UPDATE customers_customer c SET aum = cm.aum_avg, aum_month = cm.month, updated_at = now()
-               FROM customers_customermonth cm
-               WHERE cm.customer_id = c.id AND cm.month = %(month)s
-                 AND (c.aum_month IS NULL OR c.aum_month <= %(month)s)
-                 AND (c.aum, c.aum_month) IS DISTINCT FROM (cm.aum_avg, cm.month)""",
-            {"month": month},
-        )
-        return cursor.rowcount

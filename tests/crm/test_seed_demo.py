@@ -94,7 +94,7 @@ def test_balances_per_month_and_account_types(demo_bank):
     assert set(per_month.values()) == {accounts}
     held = set(Account.objects.values_list("account_type", flat=True))
     assert {AccountType.DEMAND, AccountType.TIME, AccountType.WEALTH, AccountType.LOAN, AccountType.CREDIT_CARD} <= held
-    assert Customer.objects.filter(aum__gte=100_000).exists() and Customer.objects.filter(aum__lt=300).exists()
+    assert Customer.objects.filter(standing__aum__gte=100_000).exists() and Customer.objects.filter(standing__aum__lt=300).exists()
 
 
 def test_lookups_are_seeded(demo_bank):
@@ -104,7 +104,7 @@ def test_lookups_are_seeded(demo_bank):
 
 
 def _snapshot():
-    customers = list(Customer.objects.order_by("customer_no").values_list("customer_no", "name", "id_number", "aum"))
+    customers = list(Customer.objects.order_by("customer_no").values_list("customer_no", "name", "id_number", "standing__aum"))
     balances = list(
         MonthlyBalance.objects.order_by("account__account_no", "month").values_list(
             "account__account_no", "month", "month_end_balance", "avg_daily_balance", "txn_count"

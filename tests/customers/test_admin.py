@@ -77,7 +77,7 @@ def test_customer_admin_filters(admin_client_, bank, org_tree):
         return {c.customer_no for c in changelist(admin_client_, "customer", **params).context["cl"].result_list}
 
     assert numbers(kind="corporate") == {"D2"}
-    assert numbers(asset_tier="gold") == {"C1"}
+    assert numbers(standing__asset_tier="gold") == {"C1"}
     assert numbers(org=org_tree["BR1"].pk) == {"C1"}
     assert numbers(org=org_tree["BR2"].pk) == {"D2"}
     assert numbers(org_unit__level="outlet") == {"C1", "D2"}

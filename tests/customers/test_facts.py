@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from customers.models import CustomerMonth, MonthlyBalance
-from customers.services.facts import customer_aum_refresh, customer_months_build
+from customers.services.facts import customer_months_build
 from tests.factories import AccountFactory, CustomerFactory
 
 JAN = date(2025, 1, 1)
@@ -97,18 +97,3 @@ def test_rebuild_is_idempotent_and_follows_ftp(people):
     # 300000×1.35%/360×31 = 348.75
     assert fact.loan_contribution == Decimal("348.75")
     assert fact.contribution == Decimal("916.53")
-
-
-def test_aum_refresh_never_goes_back_a_month(people):
-    x, y, _z = people
-    customer_months_build(month=JAN)
-    customer_months_build(month=FEB)
-
-    assert customer_aum_refresh(month=JAN) == 2
-    assert customer_aum_refresh(month=FEB) == 1
-    assert customer_aum_refresh(month=JAN) == 0
-
-    x.refresh_from_db()
-    y.refresh_from_db()
-    assert (x.aum, x.aum_month) == (Decimal("360000.00"), JAN)
-    assert (y.aum, y.aum_month) == (Decimal("36000.00"), FEB)

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from customers.models import Customer
+from customers.models import CustomerStanding
 from segmentation import engine, services
 from segmentation.engine import add_months
 from segmentation.models import Assignment, MonthClose, MonthReopen, RuleVersion, RuleVersionChange, TierChange
@@ -37,12 +37,12 @@ def test_default_version_one_is_published_from_2000(db):
     assert services.rule_version_errors(v1) == []
 
 
-def test_close_month_assigns_everyone_and_updates_current_columns(org_tree):
+def test_close_month_assigns_everyone_and_updates_the_standing(org_tree):
     people = population(org_tree["OUT-A"])
     row = services.month_close(month=MONTH, build_facts=False)
     assert row.state == MonthClose.State.CLOSED and row.customer_count == len(people)
     assert row.rule_version.number == 1
-    top = Customer.objects.get(pk=people[-1].pk)
+    top = CustomerStanding.objects.get(pk=people[-1].pk)
     assert (top.asset_tier, top.maintenance_band) == ("diamond", "wealth_centre")
     assert top.profit_score is not None
 
@@ -95,7 +95,7 @@ def test_failed_close_leaves_nothing_half_written(org_tree, monkeypatch):
         services.month_close(month=MONTH, build_facts=False)
     assert not Assignment.objects.exists()
     assert not MonthClose.objects.filter(state=MonthClose.State.CLOSED).exists()
-    assert not Customer.objects.exclude(asset_tier="").exists()
+    assert not CustomerStanding.objects.exclude(asset_tier="").exists()
 
 
 def test_version_published_mid_year_applies_only_from_its_effective_month(org_tree):
@@ -115,17 +115,17 @@ def test_version_published_mid_year_applies_only_from_its_effective_month(org_tr
     assert (june_a.rule_version.number, june_a.asset_tier) == (1, "regular")
     assert (july_a.rule_version.number, july_a.asset_tier) == (v2.number, "gold")
     assert TierChange.objects.get(month=july, field="asset_tier").direction == "up"
-    assert Customer.objects.get(pk=customer.pk).asset_tier == "gold"
+    assert CustomerStanding.objects.get(pk=customer.pk).asset_tier == "gold"
 
 
-def test_closing_an_older_month_does_not_overwrite_current_columns(org_tree):
+def test_closing_an_older_month_does_not_overwrite_the_standing(org_tree):
     customer = individual(org_unit=org_tree["OUT-A"])
     july = add_months(MONTH, 1)
     fact(customer, aum_avg="6000000", max_balance="6000000")
     fact(customer, july, aum_avg="60000", max_balance="60000", last_txn_date=july)
     services.month_close(month=july, build_facts=False)
     services.month_close(month=MONTH, build_facts=False)
-    assert Customer.objects.get(pk=customer.pk).asset_tier == "regular"
+    assert CustomerStanding.objects.get(pk=customer.pk).asset_tier == "regular"
 
 
 def test_publishing_a_bad_draft_is_refused_with_reasons(db):

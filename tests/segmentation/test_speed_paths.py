@@ -2,7 +2,6 @@
 
 * the what-if preview re-runs the rules from the basis recorded at close time (Assignment.aum_end …
   prev_grace, val_*) instead of re-reading 12 months of facts: same result as from the facts;
-* the close refreshes Customer.aum in the same UPDATE as the tier columns;
 * indicator values and points live in fixed columns and still explain the tier.
 """
 
@@ -13,12 +12,11 @@ from decimal import Decimal
 
 from django.db import connection
 
-from customers.models import Customer, MonthlyBalance
 from segmentation import engine, services
 from segmentation.engine import add_months
 from segmentation.models import Assignment, RuleVersion
 from segmentation.selectors import whatif_compute
-from tests.factories import AccountFactory, CustomerFactory
+from tests.factories import CustomerFactory
 from tests.segmentation.factories import MONTH, fact, individual
 
 PREV = add_months(MONTH, -1)
@@ -96,22 +94,6 @@ def test_whatif_from_the_recorded_basis_equals_whatif_from_the_facts(org_tree):
                  "segment_moved_customers", "segment_moved_aum", "bands", "maintainers"]:
         assert getattr(fast, attr) == getattr(slow, attr), attr
     assert fast_affected == slow_affected
-
-
-def test_close_refreshes_aum_in_the_same_pass_as_the_tiers(org_tree):
-    customer = individual(org_unit=org_tree["OUT-A"])
-    later = individual(org_unit=org_tree["OUT-A"])
-    Customer.objects.filter(pk=later.pk).update(aum=Decimal("1.00"), aum_month=add_months(MONTH, 1))
-    for who in (customer, later):
-        account = AccountFactory(customer=who, account_type="demand")
-        MonthlyBalance.objects.create(month=MONTH, account=account, customer=who, account_type="demand",
-                                      month_end_balance=Decimal("160000.00"), avg_daily_balance=Decimal("150000.00"))
-    services.month_close(month=MONTH)
-    customer.refresh_from_db()
-    later.refresh_from_db()
-    assert (customer.aum, customer.aum_month, customer.asset_tier) == (Decimal("150000.00"), MONTH, "gold")
-    assert (later.aum, later.aum_month) == (Decimal("1.00"), add_months(MONTH, 1))  # a later month stays
-    assert later.asset_tier == "gold"
 
 
 def test_indicator_columns_explain_the_scores(org_tree):
