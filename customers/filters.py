@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.models import OrgUnit
 
-from .models import Customer
+from .models import Customer, CustomerStanding
 from .selectors import customer_search, maintainer_choices, visible_org_units
 from .tiers import AssetTier, MaintenanceBand, ValueSegment
 
@@ -30,6 +30,8 @@ def _rank(field_name: str, choices) -> Case:
 
 
 AUM = "standing__aum"
+# Filters on customer columns; every other filter is on the standing row (see CustomerFilter.standings).
+CUSTOMER_COLUMN_FILTERS = ("q", "kind", "birthday_this_month")
 
 # The sort allow-list: the GET value → the ORDER BY it stands for. Ties are broken by pk so pages are stable.
 # AUM, tiers and scores are the customer's standing (latest closed month), indexed by scope in that table.
@@ -207,6 +209,26 @@ class CustomerFilter(django_filters.FilterSet):
                     widget.attrs["class"] = "form-control form-control-sm"
             self._form = form
         return self._form
+
+    def standings(self, queryset: QuerySet[CustomerStanding]) -> QuerySet[CustomerStanding] | None:
+        """``queryset`` (the user's standing rows) narrowed by the same filters, so the list can be counted
+        without joining the customers; None when a filter needs the customer table (search, type, birthday).
+        """
+        self.form.is_valid()  # validates once; invalid filters are left out of cleaned_data, as in ``qs``
+        data = self.form.cleaned_data
+        if any(data.get(name) for name in CUSTOMER_COLUMN_FILTERS):
+            return None
+        for name, value in data.items():
+            if name == "sort" or name in CUSTOMER_COLUMN_FILTERS or value in (None, "") or name not in self.filters:
+                continue
+            if name == "org_unit":
+                queryset = queryset.filter(org_unit__in=OrgUnit.objects.filter(path__startswith=value.path).values("pk"))
+                continue
+            field = self.filters[name]
+            column = field.field_name.removeprefix("standing__")
+            assert column != field.field_name, f"{name} filters the customer table: list it in CUSTOMER_COLUMN_FILTERS"
+            queryset = queryset.filter(**{f"{column}__{field.lookup_expr}": value})
+        return queryset
 
     def filter_queryset(self, queryset):
         # The default order first; a valid ``sort`` replaces it.

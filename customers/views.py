@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from crm.masking import mask_id_number, mask_mobile
-from crm.scoping import editable_customers, visible_customers
+from crm.scoping import editable_customers, visible_customers, visible_standings
 
 from .exports import ExportTooLarge, customer_list_export
 from .filters import DEFAULT_SORT, CustomerFilter
@@ -86,7 +86,8 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     """/customers/: search, filters, sort and a capped count; htmx asks for the results partial only."""
     customer_filter = CustomerFilter(request.GET, queryset=visible_customers(user=request.user), request=request)
     customers = customer_filter.qs
-    result = customer_page(customers=customers, page=request.GET.get("page"))
+    standings = customer_filter.standings(visible_standings(user=request.user))
+    result = customer_page(customers=customers, page=request.GET.get("page"), standings=standings)
 
     q = (customer_filter.form.cleaned_data.get("q") or "").strip()
     shape = search_shape(q) if q else ""

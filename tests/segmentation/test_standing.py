@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 
 from crm.pgindexes import secondary_indexes
-from crm.scoping import visible_customers
+from crm.scoping import visible_customers, visible_standings
 from customers.models import Customer, CustomerStanding
 from segmentation import services
 from tests.factories import CustomerFactory, UserFactory
@@ -88,3 +88,42 @@ def test_scope_through_the_standing_equals_the_scope_of_the_customer_columns(org
     assert set(visible_customers(user=user)) == set(expected)
     assert len(set(visible_customers(user=user))) == (3 if role == "客户经理" else 4)
     assert set(mine) <= set(visible_customers(user=user))
+
+
+@pytest.mark.parametrize("params", [
+    {}, {"asset_tier": "gold"}, {"aum_min": "100000", "aum_max": "2000000"}, {"maintenance_band": "wealth"},
+    {"profit_min": "50"}, {"org_unit": "OUT-A"}, {"maintainer": "rm"}, {"aum_min": "5", "aum_max": "1"},
+    {"asset_tier": "mythril"},
+])
+def test_the_list_counts_on_the_standing_alone_the_same_rows(org_tree, rf, params):
+    from customers.filters import CustomerFilter
+
+    head = UserFactory(org_unit=org_tree["BR1"], roles=["网点主任"])
+    rm = UserFactory(org_unit=org_tree["OUT-A"], roles=["客户经理"])
+    for n, (unit, tier, aum) in enumerate([("OUT-A", "gold", "150000"), ("OUT-C", "gold", "120000"),
+                                          ("OUT-A", "diamond", "6000000"), ("OUT-B", "gold", "200000")]):
+        CustomerFactory(org_unit=org_tree[unit], maintainer=rm if n % 2 else None, asset_tier=tier,
+                        aum=Decimal(aum), maintenance_band="wealth" if n == 2 else "", profit_score=Decimal(n * 30))
+    values = {**params}
+    if "org_unit" in values:
+        values["org_unit"] = org_tree[values["org_unit"]].pk
+    if "maintainer" in values:
+        values["maintainer"] = rm.pk
+    request = rf.get("/customers/", values)
+    request.user = head
+    customer_filter = CustomerFilter(request.GET, queryset=visible_customers(user=head), request=request)
+
+    standings = customer_filter.standings(visible_standings(user=head))
+
+    assert standings.count() == customer_filter.qs.count()
+    assert '"customers_customer"' not in str(standings.query)
+
+
+def test_a_customer_column_filter_counts_through_the_customers(org_tree, rf):
+    from customers.filters import CustomerFilter
+
+    head = UserFactory(org_unit=org_tree["OUT-A"], roles=["网点主任"])
+    request = rf.get("/customers/", {"q": "张", "kind": "individual"})
+    request.user = head
+    customer_filter = CustomerFilter(request.GET, queryset=visible_customers(user=head), request=request)
+    assert customer_filter.standings(visible_standings(user=head)) is None
