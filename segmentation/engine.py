@@ -80,6 +80,10 @@ NEGATIVE_RULES = {
 }
 PROPOSED_ROLES = {"wealth_centre": "理财经理", "wealth": "理财经理", "adopted": "网点主任", "staff": "客户经理"}
 
+# A typed zero: coalesce(f.aum_avg, MONEY_0) keeps numeric(18,2), the column's own type, so the INSERT passes the
+# value through instead of re-coercing it (one numeric(18,2) coercion per column per row costs seconds at 1M).
+MONEY_0 = "0::numeric(18,2)"
+
 # The version-independent inputs of the rules, one row per customer: computed from the facts by the close
 # and stored on the assignment, so the what-if preview re-runs the rules without re-reading 12 months of
 # facts. Each maps to (live expression over c/f/h/pa, stored expression over a/c).
@@ -95,15 +99,15 @@ BASIS: dict[str, tuple[str, str]] = {
     "target_credit": ("c.target_credit", "a.target_credit"),
     "admin_level": ("c.admin_level", "a.admin_level"),
     "birth_date": ("c.birth_date", "a.birth_date"),
-    "aum_avg": ("coalesce(f.aum_avg, 0)", "a.aum_avg"),
-    "aum_end": ("coalesce(f.aum_end, 0)", "a.aum_end"),
+    "aum_avg": (f"coalesce(f.aum_avg, {MONEY_0})", "a.aum_avg"),
+    "aum_end": (f"coalesce(f.aum_end, {MONEY_0})", "a.aum_end"),
     "aum_avg3": ("coalesce(round(h.aum_sum3 / h.n3, 2), 0)", "a.aum_avg3"),
-    "deposit_avg": ("coalesce(f.deposit_avg, 0)", "a.deposit_avg"),
+    "deposit_avg": (f"coalesce(f.deposit_avg, {MONEY_0})", "a.deposit_avg"),
     "loan_end": ("abs(coalesce(f.loan_end, 0))", "a.loan_end"),
-    "margin_end": ("coalesce(f.margin_end, 0)", "a.margin_end"),
-    "card_balance": ("coalesce(f.card_balance, 0)", "a.card_balance"),
+    "margin_end": (f"coalesce(f.margin_end, {MONEY_0})", "a.margin_end"),
+    "card_balance": (f"coalesce(f.card_balance, {MONEY_0})", "a.card_balance"),
     "has_card": ("coalesce(f.has_card, false)", "a.has_card"),
-    "max_balance": ("coalesce(f.max_balance, 0)", "a.max_balance"),
+    "max_balance": (f"coalesce(f.max_balance, {MONEY_0})", "a.max_balance"),
     "card_uses_3m": ("coalesce(h.uses_sum3, 0)", "a.card_uses_3m"),
     "card_spend_3m": ("coalesce(h.spend_sum3, 0)", "a.card_spend_3m"),
     "facts_3m": ("coalesce(h.n3, 0)", "a.facts_3m"),
@@ -183,7 +187,9 @@ def tables_analyze(*tables: str) -> None:
 
 def _points_sql(indicator: Indicator) -> str:
     ratio = f"least(greatest(b.v_{indicator.code}, 0) * 100 / %(full_{indicator.code})s::numeric, 100)"
-    expr = f"round(100 - {ratio}, 2)" if indicator.lower_is_better else f"round({ratio}, 2)"
+    # Rounded by a cast to the column's type numeric(5,2) (half away from zero, exactly like round(x, 2)) instead
+    # of round() followed by the INSERT's own coercion to numeric(5,2) (points are 0–100 by construction).
+    expr = f"(100 - {ratio})::numeric(5,2)" if indicator.lower_is_better else f"({ratio})::numeric(5,2)"
     if indicator.nullable:
         # greatest() ignores NULLs in PostgreSQL, so an unknown value is caught explicitly: it scores 0.
         return f"CASE WHEN b.v_{indicator.code} IS NULL THEN 0 ELSE {expr} END"
