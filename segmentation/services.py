@@ -296,6 +296,8 @@ def month_close(*, month: dt.date, by=None, build_facts: bool = True) -> MonthCl
         month_close_row.save(update_fields=["state", "rule_version", "closed_at", "closed_by", "customer_count",
                                             "updated_at"])
     lap("commit")
+    standing.standing_vacuum()
+    lap("vacuum")
     month_close_row.timings = timings
     logger.info("month_close %s: %s customers, %s", f"{month:%Y-%m}", count, timings)
     return month_close_row

@@ -39,3 +39,15 @@ def standing_rebuild(*, month: dt.date) -> int:
             count = cursor.rowcount
         cursor.execute(f"ANALYZE {STANDING_TABLE}")
     return count
+
+
+def standing_vacuum() -> None:
+    """VACUUM the rebuilt table once the close has committed (skipped inside an outer transaction).
+
+    A freshly written table has no visibility map yet: until autovacuum passes, the list's capped count
+    reads the heap instead of the index alone (an outlet head's list at 1M: 91 ms, 74 ms after it).
+    """
+    if connection.in_atomic_block:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"VACUUM (ANALYZE) {STANDING_TABLE}")
