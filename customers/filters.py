@@ -222,7 +222,7 @@ class CustomerFilter(django_filters.FilterSet):
             if name == "sort" or name in CUSTOMER_COLUMN_FILTERS or value in (None, "") or name not in self.filters:
                 continue
             if name == "org_unit":
-                queryset = queryset.filter(org_unit__in=OrgUnit.objects.filter(path__startswith=value.path).values("pk"))
+                queryset = queryset.filter(org_unit__in=value.subtree_ids)
                 continue
             field = self.filters[name]
             column = field.field_name.removeprefix("standing__")
@@ -239,10 +239,9 @@ class CustomerFilter(django_filters.FilterSet):
         return customer_search(customers=queryset, q=value)
 
     def filter_org_unit(self, queryset, name, value):
-        # A branch means its whole subtree: one indexed prefix match on the org path; on the standing row,
-        # like the scope, so the org unit leads the AUM and tier indexes.
-        subtree = OrgUnit.objects.filter(path__startswith=value.path).values("pk")
-        return queryset.filter(standing__org_unit__in=subtree)
+        # A branch means its whole subtree; on the standing row, like the scope, so the org unit leads the
+        # AUM and tier indexes.
+        return queryset.filter(standing__org_unit__in=value.subtree_ids)
 
     def filter_birthday_this_month(self, queryset, name, value):
         if not value:

@@ -99,6 +99,13 @@ def list_head_outlet_aum(ctx, outlet_a) -> dict:
     return _get(ctx, "head_a", f"{LIST_URL}?{urlencode({'org_unit': outlet_a.pk, 'sort': '-aum'})}")
 
 
+@benchmark_case("list_head_outlet_regular", target_ms=100, needs=("outlet_a",))
+def list_head_outlet_regular(ctx, outlet_a) -> dict:
+    """Outlet head: one outlet's 普通 customers (the lowest tier, past every richer one) sorted by AUM."""
+    query = urlencode({"org_unit": outlet_a.pk, "asset_tier": "regular", "sort": "-aum"})
+    return _get(ctx, "head_a", f"{LIST_URL}?{query}")
+
+
 @benchmark_case("list_rm_aum", target_ms=100)
 def list_rm_aum(ctx) -> dict:
     """RM: own customer list first page, sorted by AUM."""
