@@ -12,6 +12,7 @@ from django import forms
 from django.db.models import Case, F, IntegerField, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_filters.constants import EMPTY_VALUES
 
 from crm.models import OrgUnit
 
@@ -29,9 +30,8 @@ def _rank(field_name: str, choices) -> Case:
     )
 
 
-AUM = "standing__aum"
-# Filters on customer columns; every other filter is on the standing row (see CustomerFilter.standings).
-CUSTOMER_COLUMN_FILTERS = ("q", "kind", "birthday_this_month")
+STANDING = "standing__"
+AUM = f"{STANDING}aum"
 
 # The sort allow-list: the GET value → the ORDER BY it stands for. Ties are broken by pk so pages are stable.
 # AUM, tiers and scores are the customer's standing (latest closed month), indexed by scope in that table.
@@ -212,22 +212,20 @@ class CustomerFilter(django_filters.FilterSet):
 
     def standings(self, queryset: QuerySet[CustomerStanding]) -> QuerySet[CustomerStanding] | None:
         """``queryset`` (the user's standing rows) narrowed by the same filters, so the list can be counted
-        without joining the customers; None when a filter needs the customer table (search, type, birthday).
+        without joining the customers; None when an active filter reads a customer column (search, type,
+        birthday).
         """
         self.form.is_valid()  # validates once; invalid filters are left out of cleaned_data, as in ``qs``
-        data = self.form.cleaned_data
-        if any(data.get(name) for name in CUSTOMER_COLUMN_FILTERS):
-            return None
-        for name, value in data.items():
-            if name == "sort" or name in CUSTOMER_COLUMN_FILTERS or value in (None, "") or name not in self.filters:
+        for name, value in self.form.cleaned_data.items():
+            if name == "sort" or value in EMPTY_VALUES or value is False:  # as django-filter (and our methods) skip
                 continue
             if name == "org_unit":
                 queryset = queryset.filter(org_unit__in=value.subtree_ids)
                 continue
             field = self.filters[name]
-            column = field.field_name.removeprefix("standing__")
-            assert column != field.field_name, f"{name} filters the customer table: list it in CUSTOMER_COLUMN_FILTERS"
-            queryset = queryset.filter(**{f"{column}__{field.lookup_expr}": value})
+            if not field.field_name.startswith(STANDING):
+                return None
+            queryset = queryset.filter(**{f"{field.field_name.removeprefix(STANDING)}__{field.lookup_expr}": value})
         return queryset
 
     def filter_queryset(self, queryset):

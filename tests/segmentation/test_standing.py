@@ -92,7 +92,7 @@ def test_scope_through_the_standing_equals_the_scope_of_the_customer_columns(org
 
 @pytest.mark.parametrize("params", [
     {}, {"asset_tier": "gold"}, {"aum_min": "100000", "aum_max": "2000000"}, {"maintenance_band": "wealth"},
-    {"profit_min": "50"}, {"org_unit": "OUT-A"}, {"maintainer": "rm"}, {"aum_min": "5", "aum_max": "1"},
+    {"profit_min": "50"}, {"profit_min": "0"}, {"aum_min": "0"}, {"org_unit": "OUT-A"}, {"maintainer": "rm"}, {"aum_min": "5", "aum_max": "1"},
     {"asset_tier": "mythril"},
 ])
 def test_the_list_counts_on_the_standing_alone_the_same_rows(org_tree, rf, params):
@@ -103,7 +103,8 @@ def test_the_list_counts_on_the_standing_alone_the_same_rows(org_tree, rf, param
     for n, (unit, tier, aum) in enumerate([("OUT-A", "gold", "150000"), ("OUT-C", "gold", "120000"),
                                           ("OUT-A", "diamond", "6000000"), ("OUT-B", "gold", "200000")]):
         CustomerFactory(org_unit=org_tree[unit], maintainer=rm if n % 2 else None, asset_tier=tier,
-                        aum=Decimal(aum), maintenance_band="wealth" if n == 2 else "", profit_score=Decimal(n * 30))
+                        aum=Decimal(aum), maintenance_band="wealth" if n == 2 else "",
+                        profit_score=Decimal(n * 30) if n != 1 else None)
     values = {**params}
     if "org_unit" in values:
         values["org_unit"] = org_tree[values["org_unit"]].pk
