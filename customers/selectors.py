@@ -11,7 +11,8 @@ from functools import cached_property
 from math import ceil
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import CharField, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
@@ -176,20 +177,35 @@ def customer_page(*, customers: QuerySet[Customer], page: str | None,
     return CustomerPage(page=paginator.page(number), paginator=paginator, messages=messages)
 
 
+# The names of the customer's code-table entries, as scalar subqueries rather than joins: with eight joined tables
+# PostgreSQL spent ~3 ms planning the 360 page's one-row query, ~0.6 ms with four. Written as SQL because the same
+# Subquery() expressions took ~0.6 ms each for Django to compile.
+LOOKUP_NAMES = {
+    "region_name": "SELECT name FROM customers_lookup WHERE id = customers_customer.region_id",
+    "industry_name": "SELECT name FROM customers_lookup WHERE id = customers_customer.industry_id",
+    "occupation_name": "SELECT name FROM customers_lookup WHERE id = customers_customer.occupation_id",
+}
+
+
 def customer_360(*, user: User, pk: int) -> dict:
     """Everything the customer 360 page shows, in a fixed number of queries; 404 outside the user's scope."""
     customer = get_object_or_404(
-        visible_customers(user=user).select_related(
-            "org_unit", "maintainer", "origin_maintainer", "region", "industry", "occupation", "customer_type",
-            "standing",
-        ),
+        visible_customers(user=user)
+        .select_related("org_unit", "maintainer", "origin_maintainer", "standing")
+        .annotate(**{
+            name: RawSQL(sql, (), output_field=CharField())  # noqa: S611 — the constant SQL above, no parameters
+            for name, sql in LOOKUP_NAMES.items()
+        }),
         pk=pk,
     )
     co_maintainers = list(
         User.objects.filter(co_maintainer_links__customer=customer).select_related("org_unit").order_by("username")
     )
     accounts = list(customer.accounts.order_by("closed_on", "account_type", "account_no"))
-    months = list(CustomerMonth.objects.filter(customer=customer).order_by("-month")[:CHART_MONTHS])
+    months = list(
+        CustomerMonth.objects.filter(customer=customer).only("month", "aum_avg", "aum_end", "contribution")
+        .order_by("-month")[:CHART_MONTHS]
+    )
     months.reverse()
     contacts = list(customer.contacts.select_related("staff").order_by("-contacted_on", "-id")[:CONTACTS_ON_PAGE])
     chart = {

@@ -13,7 +13,7 @@ from django.db import connection, transaction
 from customers.tiers import AssetTier, MaintenanceBand, ValueSegment
 
 from . import engine
-from .models import Assignment, MonthClose, RuleVersion
+from .models import INDICATOR_PLACES, Assignment, MonthClose, RuleVersion
 
 WHATIF_TABLE = "segmentation_whatif"
 
@@ -173,6 +173,19 @@ def whatif_compute(*, version: RuleVersion, month: dt.date, affected_limit: int 
 
 TIMELINE_MONTHS = 13
 
+# The columns the panel shows: 55 of the 129 of an assignment and its rule version (the engine's recorded inputs and
+# the version's other rules stay in the database). Building the query for all of them cost ~2 ms of every 360 page.
+EXPLANATION_FIELDS = (
+    "month", "kind", "aum_avg", "asset_metric_value", "raw_asset_tier", "asset_tier", "grace_months_used",
+    "value_segment", "profit_score", "stability_score", "negative_rule", "negative_evidence", "maintenance_band",
+    "proposed_role", "corporate_size", "deposit_class", "corporate_class",
+    *(f"{prefix}_{code}" for code in INDICATOR_PLACES for prefix in ("val", "pt")),
+    "rule_version", *(f"rule_version__{name}" for name in (
+        "number", "asset_metric", "gold_min", "platinum_min", "diamond_min", "profit_current_weight",
+        "profit_potential_weight", "profit_indicators", "stability_indicators", "profit_cutoff", "stability_cutoff",
+    )),
+)
+
 
 def customer_tier_explanation(*, customer) -> dict:
     """Latest assignment with its rule version and the last 13 months' timeline: one query.
@@ -180,7 +193,8 @@ def customer_tier_explanation(*, customer) -> dict:
     The customer must already come from ``visible_customers`` (the caller's scope).
     """
     rows = list(
-        Assignment.objects.filter(customer=customer).select_related("rule_version").order_by("-month")[:TIMELINE_MONTHS]
+        Assignment.objects.filter(customer=customer).select_related("rule_version").only(*EXPLANATION_FIELDS)
+        .order_by("-month")[:TIMELINE_MONTHS]
     )
     if not rows:
         return {"current": None, "timeline": []}

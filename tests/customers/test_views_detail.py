@@ -9,11 +9,16 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from crispy_forms.utils import render_crispy_form
 from django.db import connection
+from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
+from pytest_django.asserts import assertHTMLEqual
 
-from customers.models import AccountType, ContactLog, Customer
+from customers.forms import ContactLogForm
+from customers.models import AccountType, ContactLog, Customer, Lookup
 from customers.validators import resident_id_check_digit
 from tests.customers.factories import ContactLogFactory, CustomerMonthFactory, LookupFactory
 from tests.factories import AccountFactory, CustomerFactory, UserFactory
@@ -99,6 +104,29 @@ def test_360_page_shows_profile_accounts_chart_maintainers_and_contacts(
     assert "chartjs-4.6.1/chart.umd.min.js" in body and "js/customer_chart.js" in body
     # contact log, latest first
     assert body.index("第19次联系") < body.index("第18次联系") < body.index("第0次联系")
+
+
+def test_360_page_shows_the_names_of_region_industry_and_occupation(rm_client, customer):
+    customer.region = LookupFactory(kind=Lookup.Kind.REGION, code="HZ", name="杭州市")
+    customer.industry = LookupFactory(kind=Lookup.Kind.INDUSTRY, code="C", name="制造业")
+    customer.occupation = LookupFactory(kind=Lookup.Kind.OCCUPATION, code="T", name="教师")
+    customer.save(update_fields=["region", "industry", "occupation"])
+    body = rm_client.get(customer.get_absolute_url()).content.decode()
+    assert '<dd class="col-7">杭州市</dd>' in body and '<dd class="col-7">制造业</dd>' in body
+    assert '<dd class="col-7">教师</dd>' in body
+
+
+@time_machine.travel(datetime.datetime(2025, 6, 15, 10, 0, tzinfo=datetime.UTC))
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_360_contact_form_is_laid_out_as_crispy_lays_out_the_form(language):
+    with translation.override(language):
+        # given the blank contact form, which the 360 page writes out instead of rendering it with {% crispy %}
+        form = ContactLogForm()
+        form.helper.disable_csrf = True  # the page's <form> has its own token
+        # when
+        page = render_to_string("customers/detail.html#contact-form-fields", {"contact_form": form})
+        # then
+        assertHTMLEqual(page, render_crispy_form(form))
 
 
 def test_360_page_masks_id_and_mobile(rm_client, customer):
