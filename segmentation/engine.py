@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 from django.db import connection
 
+from crm.partitions import identifier, month_partition_build
+
 from .models import INDICATOR_PLACES, RuleVersion
 
 TIERS = ["regular", "gold", "platinum", "diamond"]
@@ -143,6 +145,9 @@ TIER_CASE = "CASE {r} WHEN 3 THEN 'diamond' WHEN 2 THEN 'platinum' WHEN 1 THEN '
 # expression list costs more than it saves; a parallel plan builds the history hash table once per
 # worker (Parallel Hash Join over a non-parallel inner) and took 30 s instead of 20 s on 2 cores.
 ENGINE_SETTINGS = {"work_mem": "256MB", "jit": "off", "max_parallel_workers_per_gather": "0"}
+# The rules over a finished history (a CREATE TABLE … AS) do run in parallel: no shared hash table to build
+# per worker, each worker computes its share of the rows. Two workers on the benchmark's two cores.
+PARALLEL_WORKERS = 2
 
 
 def add_months(month: dt.date, n: int) -> dt.date:
@@ -261,8 +266,15 @@ def _params(*, version: RuleVersion, month: dt.date) -> dict:
     return params
 
 
+# Each layer of the engine's SELECT carries this volatile (and parallel-safe) column: PostgreSQL never pulls up
+# a subquery whose select list has a volatile function, so every value, points and score is computed once per
+# row. OFFSET 0 fenced the layers as well but also kept the whole statement out of parallel workers
+# (docs/tier_rules.md "Speed").
+FENCE = "clock_timestamp()"
+
+
 def assignment_select_sql(*, version: RuleVersion, month: dt.date, stored_basis: bool = False,
-                          extra: tuple[str, ...] = ()) -> tuple[str, dict]:
+                          extra: tuple[str, ...] = (), history: str | None = None) -> tuple[str, dict]:
     """The engine's SELECT (columns = ASSIGNMENT_COLUMNS, then ``extra``) and its parameters for one month.
 
     The basis (version-independent inputs) comes from the facts (``stored_basis=False``: the month's
@@ -270,9 +282,12 @@ def assignment_select_sql(*, version: RuleVersion, month: dt.date, stored_basis:
     month's recorded assignments (``stored_basis=True``, the what-if preview of a closed month; ``extra``
     may then name recorded columns ``a.<column>`` to carry along as ``rec_<column>``).
 
-    Layers b → p → s → output, each a subquery fenced with ``OFFSET 0`` so PostgreSQL computes every
-    value, points and score once per row (pulled-up subqueries re-evaluate an expression at each use:
+    Layers b → p → s → output, each a subquery fenced by a volatile column (``FENCE``) so PostgreSQL computes
+    every value, points and score once per row (pulled-up subqueries re-evaluate an expression at each use:
     the profit score appeared three times, each time re-summing every indicator's points).
+
+    ``history`` names a table holding HISTORY_SQL's rows for the month (``history_build``); without it the
+    history is a CTE of the same statement.
     """
     profit = list(version.profit_indicators)
     stability = list(version.stability_indicators)
@@ -288,6 +303,8 @@ def assignment_select_sql(*, version: RuleVersion, month: dt.date, stored_basis:
     basis_sql = ",\n        ".join(basis)
     source = STORED_FROM if stored_basis else LIVE_FROM
     with_h = "" if stored_basis else f"WITH h AS ({HISTORY_SQL})"
+    if history and not stored_basis:
+        source, with_h = source.replace("LEFT JOIN h ON", f"LEFT JOIN {identifier(history)} h ON"), ""
 
     carry = ", ".join(f"b.{col}" for col in BASIS) + "".join(f", b.v_{c}" for c in INDICATORS)
     carry += "".join(f", b.rec_{col}" for col in extra)
@@ -366,7 +383,7 @@ FROM (
   SELECT p.*,
     round((%(profit_current_weight)s::numeric * ({_weighted_sum(current)})
          + %(profit_potential_weight)s::numeric * ({_weighted_sum(potential)})) / 10000, 2) AS profit,
-    round(({_weighted_sum(stability)}) / 100, 2) AS stability
+    round(({_weighted_sum(stability)}) / 100, 2) AS stability, {FENCE} AS fence_s
   FROM (
     SELECT {carry}, b.ind, b.metric, b.raw_rank, b.senior,
       CASE WHEN b.prev_rank > b.raw_rank AND b.prev_grace + 1 <= %(downgrade_grace_months)s
@@ -386,32 +403,59 @@ FROM (
       (b.aum_avg >= %(entry_aum)s OR b.card_spend_12m >= %(entry_card_annual_spend)s
         OR b.loan_end >= %(entry_loan)s OR b.margin_end >= %(entry_margin)s
         OR (%(entry_gold_card)s AND (b.raw_rank >= 1 OR (b.prev_rank > b.raw_rank
-            AND b.prev_grace + 1 <= %(downgrade_grace_months)s)))) AS in_programme{points_sql}
+            AND b.prev_grace + 1 <= %(downgrade_grace_months)s)))) AS in_programme, {FENCE} AS fence_p{points_sql}
     FROM (
       SELECT {basis_sql},
         {BASIS["kind"][which]} = 'individual' AS ind,
         {metric} AS metric,
         CASE WHEN {metric} >= %(diamond_min)s THEN 3 WHEN {metric} >= %(platinum_min)s THEN 2
              WHEN {metric} >= %(gold_min)s THEN 1 ELSE 0 END AS raw_rank,
-        coalesce({BASIS["birth_date"][which]} <= %(senior_born_by)s, false) AS senior{source}
-      OFFSET 0
+        coalesce({BASIS["birth_date"][which]} <= %(senior_born_by)s, false) AS senior, {FENCE} AS fence_b{source}
     ) b
-    OFFSET 0
   ) p
-  OFFSET 0
 ) s
 """  # noqa: S608
     return sql, params
 
 
+ASSIGNMENT_TABLE = "segmentation_assignment"
+# The id of a row the close writes: unique across months (the month's index × 10^10 + the customer's id) and
+# computed in the SELECT, because nextval() would keep the statement out of parallel workers. Rows written
+# one by one take theirs from the table's sequence, which stays far below.
+ASSIGNMENT_ID_SQL = "%(month_index)s::bigint * 10000000000 + e.customer_id"
+
+
 def assignments_insert(*, version: RuleVersion, month: dt.date) -> int:
-    """Write the month's assignments into segmentation_assignment; returns the row count."""
-    select_sql, params = assignment_select_sql(version=version, month=month)
-    columns = ", ".join(ASSIGNMENT_COLUMNS)
+    """Replace the month's assignments (its partition of segmentation_assignment); returns the row count.
+
+    Two statements instead of one INSERT … SELECT (docs/tier_rules.md "Speed"): the 12-month history
+    aggregate goes into a work table (serial: split among workers it cost more), then the rules run in a
+    ``CREATE TABLE … AS``, which PostgreSQL may run in parallel workers (an INSERT never is), and the new
+    table becomes the month's partition.
+    """
     with connection.cursor() as cursor:
         engine_settings_apply(cursor)
-        cursor.execute(f"INSERT INTO segmentation_assignment ({columns}) {select_sql}", params)  # noqa: S608
-        return cursor.rowcount
+        history = history_build(cursor, version=version, month=month)
+        select_sql, params = assignment_select_sql(version=version, month=month, history=history)
+        params["month_index"] = month.year * 12 + month.month - 1
+        cursor.execute(f"SET LOCAL max_parallel_workers_per_gather = {PARALLEL_WORKERS}")
+        count = month_partition_build(cursor, parent=ASSIGNMENT_TABLE, month=month, select_sql=select_sql,
+                                      params=params, columns=ASSIGNMENT_COLUMNS, computed={"id": ASSIGNMENT_ID_SQL})
+        cursor.execute(f"DROP TABLE {history}")
+        return count
+
+
+def history_build(cursor, *, version: RuleVersion, month: dt.date) -> str:
+    """HISTORY_SQL's rows for ``month`` in an UNLOGGED work table (the caller drops it); returns its name.
+
+    Unlogged, not temporary: parallel workers cannot read a temporary table. It is created in the caller's
+    transaction, so a failure rolls it away.
+    """
+    table = identifier(f"segmentation_history_{month:%Y%m}")
+    cursor.execute(f"DROP TABLE IF EXISTS {table}")
+    cursor.execute(f"CREATE UNLOGGED TABLE {table} AS {HISTORY_SQL}", _params(version=version, month=month))
+    cursor.execute(f"ANALYZE {table}")
+    return table
 
 
 def assignments_into_temp(*, version: RuleVersion, month: dt.date, table: str) -> int:
@@ -431,8 +475,13 @@ def assignments_into_temp(*, version: RuleVersion, month: dt.date, table: str) -
         return count
 
 
+TIER_CHANGE_COLUMNS = ["customer_id", "month", "field", "from_value", "to_value", "direction"]
+TIER_CHANGE_FIELDS = {"asset_tier": 1, "value_segment": 2, "maintenance_band": 3}
+# As ASSIGNMENT_ID_SQL, with room for the three fields of one customer and month.
+TIER_CHANGE_ID_SQL = ("(%(month_index)s::bigint * 10000000000 + e.customer_id) * 4 + CASE e.field "
+                      + " ".join(f"WHEN '{f}' THEN {n}" for f, n in TIER_CHANGE_FIELDS.items()) + " END")
+
 TIER_CHANGE_SQL = """
-INSERT INTO segmentation_tierchange (customer_id, month, field, from_value, to_value, direction)
 SELECT a.customer_id, a.month, x.field, x.from_v, x.to_v, CASE WHEN x.to_r > x.from_r THEN 'up' ELSE 'down' END
 FROM segmentation_assignment a
 JOIN segmentation_assignment p ON p.customer_id = a.customer_id AND p.month = %(prev)s
@@ -452,8 +501,10 @@ WHERE a.month = %(m)s AND x.from_v <> x.to_v
 
 
 def tier_changes_insert(*, month: dt.date) -> int:
-    """Record tier/segment/band changes of the month against the previous month's assignments."""
+    """Replace the month's tier/segment/band changes against the previous month's assignments (its partition)."""
+    params = {"m": month, "prev": add_months(month, -1), "month_index": month.year * 12 + month.month - 1}
     with connection.cursor() as cursor:
         engine_settings_apply(cursor)
-        cursor.execute(TIER_CHANGE_SQL, {"m": month, "prev": add_months(month, -1)})
-        return cursor.rowcount
+        cursor.execute(f"SET LOCAL max_parallel_workers_per_gather = {PARALLEL_WORKERS}")
+        return month_partition_build(cursor, parent="segmentation_tierchange", month=month, select_sql=TIER_CHANGE_SQL,
+                                     params=params, columns=TIER_CHANGE_COLUMNS, computed={"id": TIER_CHANGE_ID_SQL})

@@ -65,6 +65,8 @@ def _whatif_table(cursor, *, version: RuleVersion, month: dt.date) -> int:
     cursor.execute(f"DROP TABLE IF EXISTS {WHATIF_TABLE}")
     if list(first) and first[0] is not None:
         sql, params = engine.assignment_select_sql(version=version, month=month, stored_basis=True, extra=RECORDED)
+        # Rules over one month's partition, no joins: each parallel worker computes its share of the rows.
+        cursor.execute(f"SET LOCAL max_parallel_workers_per_gather = {engine.PARALLEL_WORKERS}")
         recorded = ", ".join(f"rec_{col}" for col in RECORDED)
         cursor.execute(
             f"CREATE TEMP TABLE {WHATIF_TABLE} ON COMMIT DROP AS SELECT {keep} FROM ({sql}) AS e({columns}, {recorded})",

@@ -18,12 +18,10 @@ from customers.models import CustomerMonth, MonthlyBalance
 
 from . import engine, standing
 from .models import (
-    Assignment,
     MonthClose,
     MonthReopen,
     RuleVersion,
     RuleVersionChange,
-    TierChange,
     rule_parameter_fields,
 )
 
@@ -275,11 +273,8 @@ def month_close(*, month: dt.date, by=None, build_facts: bool = True) -> MonthCl
             _facts_build(month=month, version=version)
             engine.tables_analyze("customers_customermonth")
             lap("facts")
-        Assignment.objects.filter(month=month).delete()
-        TierChange.objects.filter(month=month).delete()
-        lap("delete")
+        # Each step replaces the month's partition: a re-close starts from nothing.
         count = engine.assignments_insert(version=version, month=month)
-        engine.tables_analyze("segmentation_assignment")
         lap("assignments")
         engine.tier_changes_insert(month=month)
         lap("tier_changes")
