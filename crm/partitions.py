@@ -38,8 +38,8 @@ def partition_name(parent: str, month: dt.date) -> str:
 
 
 def partition_ddl(parent: str, month: dt.date) -> str:
-    """CREATE TABLE of ``parent``'s empty partition for ``month`` (used by migrations for existing months)."""
-    return (f"CREATE TABLE {partition_name(parent, month)} PARTITION OF {identifier(parent)} "
+    """CREATE TABLE of ``parent``'s empty partition for ``month``, unless it exists (migrations, bulk loads)."""
+    return (f"CREATE TABLE IF NOT EXISTS {partition_name(parent, month)} PARTITION OF {identifier(parent)} "
             f"FOR VALUES FROM ('{month:%Y-%m-%d}') TO ('{_next_month(month):%Y-%m-%d}')")
 
 
@@ -73,7 +73,8 @@ def month_partition_build(cursor, *, parent: str, month: dt.date, select_sql: st
                           columns: list[str], computed: dict[str, str] | None = None) -> int:
     """Replace ``month``'s rows of ``parent`` with the rows of ``select_sql``; returns the row count.
 
-    ``select_sql`` yields ``columns`` (each named like a column of the parent); ``computed`` gives an SQL
+    ``select_sql`` yields ``columns`` (each named like a column of the parent) and may read the month's current
+    rows, which are dropped only after it ran; ``computed`` gives an SQL
     expression over them (``e.<column>``) for each other column of the parent (e.g. its id). Every value is
     cast to the parent's exact column type, which ATTACH PARTITION requires.
     """
@@ -84,10 +85,12 @@ def month_partition_build(cursor, *, parent: str, month: dt.date, select_sql: st
     missing = {c for c, _type, _notnull in parent_columns} - set(columns) - set(computed)
     if missing:
         raise ValueError(f"{parent}: no value for {sorted(missing)}")
-    month_rows_drop(cursor, parent=parent, month=month)
     select = ", ".join(f"({computed.get(c, f'e.{c}')})::{type_} AS {c}" for c, type_, _notnull in parent_columns)
+    # Built under a working name: select_sql may read the month's current rows, dropped only once it is done.
+    work = identifier(f"{name}_new")
+    cursor.execute(f"DROP TABLE IF EXISTS {work}")
     cursor.execute(
-        f"CREATE TABLE {name} AS SELECT {select} FROM ({select_sql}) AS e({', '.join(map(identifier, columns))})",
+        f"CREATE TABLE {work} AS SELECT {select} FROM ({select_sql}) AS e({', '.join(map(identifier, columns))})",
         params,
     )
     count = cursor.rowcount
@@ -97,7 +100,9 @@ def month_partition_build(cursor, *, parent: str, month: dt.date, select_sql: st
     alters = [f"ALTER COLUMN {c} SET NOT NULL" for c, _type, notnull in parent_columns if notnull]
     alters += [f"ADD CONSTRAINT {identifier(con)} {definition}" for con, definition in _checks(cursor, parent)]
     alters.append(f"ADD CONSTRAINT {name}_bound CHECK ({KEY} >= {lower} AND {KEY} < {upper})")
-    cursor.execute(f"ALTER TABLE {name} {', '.join(alters)}")
+    cursor.execute(f"ALTER TABLE {work} {', '.join(alters)}")
+    month_rows_drop(cursor, parent=parent, month=month)
+    cursor.execute(f"ALTER TABLE {work} RENAME TO {name}")
     cursor.execute(f"ALTER TABLE {parent} ATTACH PARTITION {name} FOR VALUES FROM ({lower}) TO ({upper})")
     cursor.execute(f"ALTER TABLE {name} DROP CONSTRAINT {name}_bound")
     cursor.execute(f"ANALYZE {name}")

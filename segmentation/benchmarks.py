@@ -14,10 +14,11 @@ import time
 from django.db import connection, transaction
 
 from crm.benchmarking.registry import CaseFailed, bench_resource, benchmark_case
+from crm.partitions import month_rows_drop, partition_ddl
 from customers.models import Customer, CustomerMonth
 from segmentation import engine, services
 from segmentation.engine import add_months
-from segmentation.models import Assignment, MonthClose, RuleVersion, TierChange
+from segmentation.models import Assignment, MonthClose, RuleVersion
 
 NAIVE_SAMPLE = 10_000
 
@@ -59,6 +60,8 @@ def _segmentation_history(ctx) -> dict:
     prev = add_months(ctx.month, -1)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL synchronous_commit = off")
+        for back in range(12, 0, -1):  # each month in its partition, as the close would have built it
+            cursor.execute(partition_ddl("customers_customermonth", add_months(ctx.month, -back)))
         cursor.execute(FACTS_HISTORY_SQL, {"first": add_months(ctx.month, -12)})
         cursor.execute(BALANCES_SQL, {"m": ctx.month})
         try:
@@ -83,9 +86,9 @@ def _reopen(ctx, segmentation_history) -> None:
     dead rows slow the next one by 30–50 %.
     """
     MonthClose.objects.filter(month=ctx.month).delete()
-    Assignment.objects.filter(month=ctx.month).delete()
-    TierChange.objects.filter(month=ctx.month).delete()
-    CustomerMonth.objects.filter(month=ctx.month).delete()
+    with transaction.atomic(), connection.cursor() as cursor:
+        for table in ("customers_customermonth", "segmentation_assignment", "segmentation_tierchange"):
+            month_rows_drop(cursor, parent=table, month=ctx.month)
     with connection.cursor() as cursor:
         for table in ("customers_customermonth", "segmentation_assignment", "segmentation_tierchange",
                       "customers_customerstanding"):

@@ -177,19 +177,6 @@ def engine_settings_apply(cursor) -> None:
         cursor.execute(f"SET LOCAL {name} = '{value}'")
 
 
-def tables_analyze(*tables: str) -> None:
-    """ANALYZE tables just bulk-written in this transaction (ANALYZE counts our own uncommitted rows).
-
-    Without it the planner still believes the month has no rows and joins 1,000,000 of them by nested
-    loops over a full month's index range: the customer UPDATE of the close then never finishes.
-    """
-    with connection.cursor() as cursor:
-        for table in tables:
-            if not table.replace("_", "").isalnum():
-                raise ValueError(table)
-            cursor.execute(f"ANALYZE {table}")
-
-
 def _points_sql(indicator: Indicator) -> str:
     ratio = f"least(greatest(b.v_{indicator.code}, 0) * 100 / %(full_{indicator.code})s::numeric, 100)"
     # Rounded by a cast to the column's type numeric(5,2) (half away from zero, exactly like round(x, 2)) instead

@@ -270,8 +270,7 @@ def month_close(*, month: dt.date, by=None, build_facts: bool = True) -> MonthCl
         if version is None:
             raise MonthCloseError(_("%(month)s 没有已发布且已生效的规则版本") % {"month": f"{month:%Y-%m}"})
         if build_facts:
-            _facts_build(month=month, version=version)
-            engine.tables_analyze("customers_customermonth")
+            _facts_build(month=month, version=version)  # analyzes the month's new partition
             lap("facts")
         # Each step replaces the month's partition: a re-close starts from nothing.
         count = engine.assignments_insert(version=version, month=month)

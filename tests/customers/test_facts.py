@@ -97,3 +97,15 @@ def test_rebuild_is_idempotent_and_follows_ftp(people):
     # 300000×1.35%/360×31 = 348.75
     assert fact.loan_contribution == Decimal("348.75")
     assert fact.contribution == Decimal("916.53")
+
+
+def test_rebuild_keeps_the_month_facts_of_customers_without_balance_rows(people):
+    x, _y, z = people
+    kept = CustomerMonth.objects.create(customer=z, month=JAN, aum_avg=Decimal("123.45"), product_count=1)
+    customer_months_build(month=JAN)  # the month becomes its own partition: z's row comes along, x's is rebuilt
+    customer_months_build(month=JAN)
+
+    assert CustomerMonth.objects.filter(month=JAN).count() == 3
+    again = CustomerMonth.objects.get(customer=z, month=JAN)
+    assert (again.pk, again.aum_avg, again.product_count) == (kept.pk, Decimal("123.45"), 1)
+    assert CustomerMonth.objects.get(customer=x, month=JAN).aum_avg == Decimal("360000.00")
