@@ -70,13 +70,15 @@ def month_rows_drop(cursor, *, parent: str, month: dt.date) -> None:
 
 
 def month_partition_build(cursor, *, parent: str, month: dt.date, select_sql: str, params: dict,
-                          columns: list[str], computed: dict[str, str] | None = None) -> int:
+                          columns: list[str], computed: dict[str, str] | None = None,
+                          statistics: list[str] | None = None) -> int:
     """Replace ``month``'s rows of ``parent`` with the rows of ``select_sql``; returns the row count.
 
     ``select_sql`` yields ``columns`` (each named like a column of the parent) and may read the month's current
     rows, which are dropped only after it ran; ``computed`` gives an SQL
     expression over them (``e.<column>``) for each other column of the parent (e.g. its id). Every value is
-    cast to the parent's exact column type, which ATTACH PARTITION requires.
+    cast to the parent's exact column type, which ATTACH PARTITION requires. ``statistics`` limits the new
+    partition's ANALYZE to the columns queries filter, join or group on (all columns by default).
     """
     parent = identifier(parent)
     name = partition_name(parent, month)
@@ -105,7 +107,7 @@ def month_partition_build(cursor, *, parent: str, month: dt.date, select_sql: st
     cursor.execute(f"ALTER TABLE {work} RENAME TO {name}")
     cursor.execute(f"ALTER TABLE {parent} ATTACH PARTITION {name} FOR VALUES FROM ({lower}) TO ({upper})")
     cursor.execute(f"ALTER TABLE {name} DROP CONSTRAINT {name}_bound")
-    cursor.execute(f"ANALYZE {name}")
+    cursor.execute(f"ANALYZE {name} ({', '.join(map(identifier, statistics))})" if statistics else f"ANALYZE {name}")
     return count
 
 

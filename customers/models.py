@@ -399,8 +399,8 @@ class CustomerMonth(models.Model):
         ordering = ["customer", "month"]
         verbose_name = _("客户月度事实")
         verbose_name_plural = _("客户月度事实")
+        # A month's rows are a partition of their own: (customer, month) serves every lookup.
         constraints = [models.UniqueConstraint(fields=["customer", "month"], name="customer_month_unique")]
-        indexes = [models.Index(fields=["month", "customer"], name="customer_month_month_cust")]
 
     def __str__(self) -> str:
         return f"{self.customer_id} {self.month:%Y-%m}"

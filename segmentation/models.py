@@ -306,8 +306,9 @@ class Assignment(models.Model):
         ordering = ["month", "customer"]
         verbose_name = _("月度分层结果")
         verbose_name_plural = _("月度分层结果")
-        constraints = [models.UniqueConstraint(fields=["month", "customer"], name="assignment_month_customer")]
-        indexes = [models.Index(fields=["customer", "-month"], name="assignment_customer_month")]
+        # One key serves both lookups: a month's rows are a partition of their own, a customer's months are this
+        # index scanned backwards (every index is rebuilt for each month's partition by the close).
+        constraints = [models.UniqueConstraint(fields=["customer", "month"], name="assignment_customer_month")]
 
     def __str__(self) -> str:
         return f"{self.customer_id} {self.month:%Y-%m}"
@@ -366,8 +367,7 @@ class TierChange(models.Model):
         ordering = ["month", "customer", "field"]
         verbose_name = _("等级变动")
         verbose_name_plural = _("等级变动")
-        constraints = [models.UniqueConstraint(fields=["month", "customer", "field"], name="tierchange_unique")]
-        indexes = [models.Index(fields=["customer", "-month"], name="tierchange_customer_month")]
+        constraints = [models.UniqueConstraint(fields=["customer", "month", "field"], name="tierchange_unique")]
 
     def __str__(self) -> str:
         return f"{self.customer_id} {self.month:%Y-%m} {self.field} {self.from_value}→{self.to_value}"
