@@ -37,6 +37,16 @@ def partition_name(parent: str, month: dt.date) -> str:
     return identifier(f"{parent}_{month:%Y%m}")
 
 
+def month_row_id_sql(month: dt.date, customer: str = "e.customer_id") -> str:
+    """The id of a row a month build writes for a customer: the month's index × 10^10 + the customer's id.
+
+    Unique across months (customer ids stay below 10^10) and computed in the SELECT, because nextval() would
+    keep the statement out of parallel workers. Rows written one by one draw theirs from the table's
+    sequence, which stays far below.
+    """
+    return f"({month.year * 12 + month.month - 1}::bigint * 10000000000 + {customer})"
+
+
 def partition_ddl(parent: str, month: dt.date) -> str:
     """CREATE TABLE of ``parent``'s empty partition for ``month``, unless it exists (migrations, bulk loads)."""
     return (f"CREATE TABLE IF NOT EXISTS {partition_name(parent, month)} PARTITION OF {identifier(parent)} "
@@ -74,11 +84,11 @@ def month_partition_build(cursor, *, parent: str, month: dt.date, select_sql: st
                           statistics: list[str] | None = None) -> int:
     """Replace ``month``'s rows of ``parent`` with the rows of ``select_sql``; returns the row count.
 
-    ``select_sql`` yields ``columns`` (each named like a column of the parent) and may read the month's current
-    rows, which are dropped only after it ran; ``computed`` gives an SQL
-    expression over them (``e.<column>``) for each other column of the parent (e.g. its id). Every value is
-    cast to the parent's exact column type, which ATTACH PARTITION requires. ``statistics`` limits the new
-    partition's ANALYZE to the columns queries filter, join or group on (all columns by default).
+    ``select_sql`` yields ``columns`` (each named like a column of the parent) and may read the month's
+    current rows, which are dropped only after it ran; ``computed`` gives an SQL expression over them
+    (``e.<column>``) for each other column of the parent (e.g. its id). Every value is cast to the parent's
+    exact column type, which ATTACH PARTITION requires. ``statistics`` limits the new partition's ANALYZE to
+    the columns queries filter, join or group on (all columns by default).
     """
     parent = identifier(parent)
     name = partition_name(parent, month)

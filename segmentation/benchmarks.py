@@ -64,11 +64,6 @@ def _segmentation_history(ctx) -> dict:
             cursor.execute(partition_ddl("customers_customermonth", add_months(ctx.month, -back)))
         cursor.execute(FACTS_HISTORY_SQL, {"first": add_months(ctx.month, -12)})
         cursor.execute(BALANCES_SQL, {"m": ctx.month})
-        try:
-            from customers.services import facts  # noqa: F401
-        except ImportError:  # no facts builder yet: the closed month's facts come from the same generator
-            cursor.execute(FACTS_HISTORY_SQL.replace("generate_series(0, 11)", "generate_series(0, 0)"),
-                           {"first": ctx.month})
     if not MonthClose.objects.filter(month=prev, state=MonthClose.State.CLOSED).exists():
         MonthClose.objects.filter(month=prev).delete()
         services.month_close(month=prev, build_facts=False)

@@ -2,9 +2,11 @@
 
 Everything is a single ``SELECT`` built here (CASE expressions, a grouped
 pass over the last 12 months of ``CustomerMonth`` for 3-month averages,
-6-month volatility, dormancy and annual card spend). ``month_close`` inserts
-it into ``segmentation_assignment``; the what-if preview creates a TEMP table
-from the very same SELECT, so a preview equals what a close would write.
+6-month volatility, dormancy and annual card spend; the close computes that
+history first into a work table, ``history_build``). ``month_close`` builds the
+month's partition of ``segmentation_assignment`` from it; the what-if preview
+creates a TEMP table from the very same SELECT, so a preview equals what a close
+would write.
 
 Only allow-listed SQL fragments (indicator expressions chosen by code, the
 asset metric chosen from its choices) are put into the text; every value of
@@ -18,7 +20,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 
-from crm.partitions import identifier, month_partition_build
+from crm.partitions import identifier, month_partition_build, month_row_id_sql
 
 from .models import INDICATOR_PLACES, RuleVersion
 
@@ -406,10 +408,6 @@ FROM (
 
 
 ASSIGNMENT_TABLE = "segmentation_assignment"
-# The id of a row the close writes: unique across months (the month's index × 10^10 + the customer's id) and
-# computed in the SELECT, because nextval() would keep the statement out of parallel workers. Rows written
-# one by one take theirs from the table's sequence, which stays far below.
-ASSIGNMENT_ID_SQL = "%(month_index)s::bigint * 10000000000 + e.customer_id"
 # What later statements filter, join or group a month's assignments on: statistics of all ~100 columns took
 # 2.6 s per close at 1M, of these 0.5 s. (Only month and customer was too few: the next engine plan suffered.)
 ASSIGNMENT_STATISTICS = [
@@ -431,10 +429,9 @@ def assignments_insert(*, version: RuleVersion, month: dt.date) -> int:
         engine_settings_apply(cursor)
         history = history_build(cursor, version=version, month=month)
         select_sql, params = assignment_select_sql(version=version, month=month, history=history)
-        params["month_index"] = month.year * 12 + month.month - 1
         cursor.execute(f"SET LOCAL max_parallel_workers_per_gather = {PARALLEL_WORKERS}")
         count = month_partition_build(cursor, parent=ASSIGNMENT_TABLE, month=month, select_sql=select_sql,
-                                      params=params, columns=ASSIGNMENT_COLUMNS, computed={"id": ASSIGNMENT_ID_SQL},
+                                      params=params, columns=ASSIGNMENT_COLUMNS, computed={"id": month_row_id_sql(month)},
                                       statistics=ASSIGNMENT_STATISTICS)
         cursor.execute(f"DROP TABLE {history}")
         return count
@@ -471,10 +468,8 @@ def assignments_into_temp(*, version: RuleVersion, month: dt.date, table: str) -
 
 
 TIER_CHANGE_COLUMNS = ["customer_id", "month", "field", "from_value", "to_value", "direction"]
-TIER_CHANGE_FIELDS = {"asset_tier": 1, "value_segment": 2, "maintenance_band": 3}
-# As ASSIGNMENT_ID_SQL, with room for the three fields of one customer and month.
-TIER_CHANGE_ID_SQL = ("(%(month_index)s::bigint * 10000000000 + e.customer_id) * 4 + CASE e.field "
-                      + " ".join(f"WHEN '{f}' THEN {n}" for f, n in TIER_CHANGE_FIELDS.items()) + " END")
+# A row's id: month_row_id_sql × 4 + the field's number (three fields per customer and month).
+TIER_CHANGE_FIELD_NUMBER = "CASE e.field WHEN 'asset_tier' THEN 1 WHEN 'value_segment' THEN 2 ELSE 3 END"
 
 TIER_CHANGE_SQL = """
 SELECT a.customer_id, a.month, x.field, x.from_v, x.to_v, CASE WHEN x.to_r > x.from_r THEN 'up' ELSE 'down' END
@@ -497,9 +492,10 @@ WHERE a.month = %(m)s AND x.from_v <> x.to_v
 
 def tier_changes_insert(*, month: dt.date) -> int:
     """Replace the month's tier/segment/band changes against the previous month's assignments (its partition)."""
-    params = {"m": month, "prev": add_months(month, -1), "month_index": month.year * 12 + month.month - 1}
+    params = {"m": month, "prev": add_months(month, -1)}
     with connection.cursor() as cursor:
         engine_settings_apply(cursor)
         cursor.execute(f"SET LOCAL max_parallel_workers_per_gather = {PARALLEL_WORKERS}")
         return month_partition_build(cursor, parent="segmentation_tierchange", month=month, select_sql=TIER_CHANGE_SQL,
-                                     params=params, columns=TIER_CHANGE_COLUMNS, computed={"id": TIER_CHANGE_ID_SQL})
+                                     params=params, columns=TIER_CHANGE_COLUMNS,
+                                     computed={"id": f"{month_row_id_sql(month)} * 4 + {TIER_CHANGE_FIELD_NUMBER}"})

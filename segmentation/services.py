@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import logging
 import time
 from decimal import Decimal, InvalidOperation
@@ -15,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from crm import months
 from customers.models import CustomerMonth, MonthlyBalance
+from customers.services import facts
 
 from . import engine, standing
 from .models import (
@@ -216,23 +218,17 @@ def month_parse(value: str) -> dt.date:
         raise MonthCloseError(str(exc)) from None
 
 
-def _facts_build(*, month: dt.date, version: RuleVersion) -> int | None:
-    """The facts step (customers.services.facts) when that module is installed."""
-    try:
-        from customers.services import facts
-    except ImportError:
-        logger.warning("customers.services.facts not available; using existing CustomerMonth rows")
-        return None
+def _facts_build(*, month: dt.date, version: RuleVersion) -> int:
+    """The facts step: the month's CustomerMonth partition from its balances, with the version's FTP rates."""
     return facts.customer_months_build(month=month, deposit_ftp=version.deposit_ftp_rate,
                                        loan_ftp=version.loan_ftp_rate)
 
 
 def month_close_tasks_generate(*, month: dt.date) -> int:
     """Hook: the service-task capability generates the month's tasks here (inside the close transaction)."""
-    try:
-        from service_tiers import services as task_services
-    except ImportError:
+    if importlib.util.find_spec("service_tiers.services") is None:  # not built yet; a broken one must raise
         return 0
+    from service_tiers import services as task_services
     generate = getattr(task_services, "month_tasks_generate", None)
     return generate(month=month) if generate else 0
 

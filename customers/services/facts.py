@@ -24,7 +24,7 @@ from decimal import Decimal
 
 from django.db import connection, transaction
 
-from crm.partitions import month_partition_build
+from crm.partitions import month_partition_build, month_row_id_sql
 from customers.models import ASSET_ACCOUNT_TYPES, DEPOSIT_ACCOUNT_TYPES, AccountType
 
 DEFAULT_FTP = Decimal("2.50")
@@ -127,8 +127,6 @@ def customer_months_build(*, month: date, deposit_ftp: Decimal = DEFAULT_FTP, lo
                               WHERE b.month = %(month)s AND b.customer_id = cm.customer_id)
             ORDER BY customer_id
             """  # noqa: S608 — field names and type codes are fixed above
-        # A new row's id: unique across months, computed (see segmentation.engine.ASSIGNMENT_ID_SQL).
-        new_id = f"coalesce(e.id, {month.year * 12 + month.month - 1}::bigint * 10000000000 + e.customer_id)"
         return month_partition_build(cursor, parent="customers_customermonth", month=month, select_sql=select_sql,
                                      params=params, columns=["id", "month", "customer_id", *fields],
-                                     computed={"id": new_id})
+                                     computed={"id": f"coalesce(e.id, {month_row_id_sql(month)})"})
