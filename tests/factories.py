@@ -45,7 +45,7 @@ class CustomerFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Customer
 
-    customer_no = factory.Sequence(lambda n: f"C{n:09d}")
+    customer_no = factory.Sequence(lambda n: f"C{n:09d}")  # tests that fix a number use another prefix
     kind = Customer.Kind.INDIVIDUAL
     name = factory.Sequence(lambda n: f"张{n}")
     org_unit = factory.SubFactory(OrgUnitFactory)

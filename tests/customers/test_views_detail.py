@@ -36,7 +36,7 @@ def without_next_field(body: str) -> str:
 @pytest.fixture
 def customer(org_tree, rm_a1):
     return CustomerFactory(
-        name="张三丰", customer_no="C000000777", org_unit=org_tree["OUT-A"], maintainer=rm_a1,
+        name="张三丰", customer_no="K000000777", org_unit=org_tree["OUT-A"], maintainer=rm_a1,
         origin_maintainer=rm_a1, id_type=Customer.IdType.RESIDENT_ID, id_number=ID_NUMBER, mobile=MOBILE,
         birth_date=datetime.date(1990, 1, 1), aum=Decimal("1234567.89"),
     )
@@ -93,7 +93,7 @@ def test_360_page_shows_profile_accounts_chart_maintainers_and_contacts(
     assert len(sparse_queries) <= 25
     assert response.status_code == 200
     body = response.content.decode()
-    assert "张三丰" in body and "C000000777" in body and "网点A" in body
+    assert "张三丰" in body and "K000000777" in body and "网点A" in body
     assert "理财经理" in body  # co-maintainer
     assert "12,006.00" in body  # balance through the `amount` filter
     assert "1.75%" in body

@@ -32,7 +32,7 @@ def bank(transactional_db):
     rm = UserFactory(username="rm_a1", last_name="王", first_name="经理", org_unit=outlet,
                      roles=[roles.RELATIONSHIP_MANAGER])
     customer = CustomerFactory(
-        name="张三丰", customer_no="C000000777", org_unit=outlet, maintainer=rm, origin_maintainer=rm,
+        name="张三丰", customer_no="K000000777", org_unit=outlet, maintainer=rm, origin_maintainer=rm,
         id_type=Customer.IdType.RESIDENT_ID, id_number=ID_17 + resident_id_check_digit(ID_17),
         mobile="13812345678", birth_date=datetime.date(1990, 1, 1), aum=Decimal("1523000.00"),
         asset_tier="platinum", value_segment="vip", maintenance_band="wealth",
