@@ -6,9 +6,11 @@ unindexed table (and, unlike ``INSERT … SELECT``, may run its SELECT in parall
 builds each of the parent's indexes over the finished rows in one sort. A re-close drops the month's
 partition instead of deleting a million rows.
 
-Conventions: the parent is ``PARTITION BY RANGE (month)`` with a ``<parent>_default`` partition for rows of
-months that have none (rows written one by one: admin, tests); the month's partition is
-``<parent>_YYYYMM``. Everything runs in the caller's transaction: a failure leaves no partition behind.
+Conventions: the parent is ``PARTITION BY RANGE (month)``; the month's partition is ``<parent>_YYYYMM``.
+There is no default partition: ATTACH PARTITION would lock it (ACCESS EXCLUSIVE) until the close commits,
+and every read across months (a customer's 13-month chart) would wait for the whole close. A row saved one
+by one (admin, tests) first creates its month's partition (``MonthPartitioned``). Everything runs in the
+caller's transaction: a failure leaves no partition behind.
 """
 
 # ruff: noqa: S608 - only identifier()-checked names, catalog types and ISO dates are put into SQL text.
@@ -17,6 +19,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+
+from django.db import connection, models
 
 KEY = "month"
 _NAME = re.compile(r"[a-z_][a-z0-9_]*")
@@ -73,10 +77,20 @@ def _checks(cursor, parent: str) -> list[tuple[str, str]]:
 
 
 def month_rows_drop(cursor, *, parent: str, month: dt.date) -> None:
-    """Remove ``month``'s rows: drop its partition, delete them from the default partition."""
+    """Remove ``month``'s rows: drop its partition (which locks the parent until commit; a first close has none)."""
     cursor.execute(f"DROP TABLE IF EXISTS {partition_name(parent, month)}")
-    cursor.execute(f"DELETE FROM {identifier(parent)}_default WHERE {KEY} >= %s AND {KEY} < %s",
-                   [month, _next_month(month)])
+
+
+class MonthPartitioned(models.Model):
+    """A model whose table is partitioned by ``month``: saving a row creates its month's partition if needed."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        with connection.cursor() as cursor:
+            cursor.execute(partition_ddl(self._meta.db_table, self.month.replace(day=1)))
+        super().save(*args, **kwargs)
 
 
 def month_partition_build(cursor, *, parent: str, month: dt.date, select_sql: str, params: dict,
@@ -126,8 +140,8 @@ def partition_by_month(cursor, table: str) -> None:
 
     The database key becomes ``(id, month)`` (a partitioned table's unique keys must include the partition
     key; Django keeps using ``id``), ``id`` takes its default from a sequence (PostgreSQL 15 has no identity
-    columns on partitioned tables), each month present gets its partition, and ``<table>_default`` the rest.
-    Unique constraints must already include ``month``.
+    columns on partitioned tables) and each month present gets its partition. Unique constraints must already
+    include ``month``.
     """
     table = identifier(table)
     cursor.execute(f"SELECT DISTINCT {KEY} FROM {table} ORDER BY 1")
@@ -157,10 +171,25 @@ def partition_by_month(cursor, table: str) -> None:
         f"ALTER TABLE {table} ADD CONSTRAINT {table}_pkey PRIMARY KEY (id, {KEY})",
         *[f"ALTER TABLE {table} ADD CONSTRAINT {identifier(name)} {definition}" for name, definition in uniques],
         *[definition for _name, definition in indexes],  # captured before the rename: "… ON public.<table> …"
-        f"CREATE TABLE {table}_default PARTITION OF {table} DEFAULT",
         *[partition_ddl(table, month) for month in months],
         f"INSERT INTO {table} SELECT * FROM {old}",
         f"DROP TABLE {old}",
     ]
     for statement in statements:
         cursor.execute(statement)
+
+
+def default_partition_dissolve(cursor, table: str) -> None:
+    """Move the rows of ``<table>_default`` (created by an earlier version of partition_by_month) into month
+    partitions and drop it (a migration step; nothing to do when it does not exist)."""
+    table = identifier(table)
+    cursor.execute("SELECT to_regclass(%s)", [f"{table}_default"])
+    if cursor.fetchone()[0] is None:
+        return
+    cursor.execute(f"SELECT DISTINCT {KEY} FROM {table}_default")
+    months = sorted({row[0].replace(day=1) for row in cursor.fetchall()})
+    cursor.execute(f"ALTER TABLE {table} DETACH PARTITION {table}_default")
+    for month in months:
+        cursor.execute(partition_ddl(table, month))
+    cursor.execute(f"INSERT INTO {table} SELECT * FROM {table}_default")
+    cursor.execute(f"DROP TABLE {table}_default")

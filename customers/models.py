@@ -11,6 +11,7 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from crm.models import OrgUnit, TimeStampedModel
+from crm.partitions import MonthPartitioned
 
 from .tiers import AssetTier, CorporateClass, CorporateSize, DepositClass, MaintenanceBand, ValueSegment
 
@@ -363,7 +364,7 @@ class MonthlyBalance(models.Model):
         return f"{self.account_id} {self.month:%Y-%m}"
 
 
-class CustomerMonth(models.Model):
+class CustomerMonth(MonthPartitioned):
     """A customer's facts for one month, built from MonthlyBalance by set-based SQL."""
 
     month = models.DateField(_("月份"))

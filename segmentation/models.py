@@ -16,6 +16,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import OrgUnit, TimeStampedModel
+from crm.partitions import MonthPartitioned
 from customers.models import Customer
 from customers.tiers import AssetTier, CorporateClass, CorporateSize, DepositClass, MaintenanceBand, ValueSegment
 
@@ -239,7 +240,7 @@ class MonthReopen(models.Model):
         return f"{self.month_close} {self.reopened_at:%Y-%m-%d}"
 
 
-class Assignment(models.Model):
+class Assignment(MonthPartitioned):
     """One customer's tiers for one closed month, with everything needed to explain them."""
 
     # A monthly snapshot written only by the engine from a join on customers_customer: the foreign keys are
@@ -342,7 +343,7 @@ for _code in INDICATOR_PLACES:
         f"pt_{_code}", models.DecimalField(format_lazy("{}{}", _("指标得分："), _code), null=True, blank=True, **PERCENT))
 
 
-class TierChange(models.Model):
+class TierChange(MonthPartitioned):
     """A tier, segment or band change of one customer against the previous month."""
 
     class Field(models.TextChoices):

@@ -46,19 +46,27 @@ def test_the_close_writes_each_month_as_its_own_partition(org_tree):
     assert len(set(TierChange.objects.values_list("id", flat=True))) == TierChange.objects.count()
 
 
-def test_rows_written_one_by_one_go_to_the_default_partition_and_a_close_replaces_them(org_tree):
+def test_a_row_written_one_by_one_creates_its_month_partition_and_a_close_replaces_it(org_tree):
     people = two_months(org_tree["OUT-A"])
     services.month_close(month=PREV, build_facts=False)
     stray = Assignment.objects.get(customer=people[0], month=PREV)
     stray.pk, stray.month = None, MONTH  # e.g. keyed in through the admin before the month was closed
     stray.save()
-    assert partition_of("segmentation_assignment", MONTH) == ["segmentation_assignment_default"]
+    assert partition_of("segmentation_assignment", MONTH) == [partition_name("segmentation_assignment", MONTH)]
     assert stray.pk < 10_000_000_000  # from the table's sequence, far below the ids the close computes
 
     services.month_close(month=MONTH, build_facts=False)
     assert Assignment.objects.filter(month=MONTH).count() == len(people)
     assert not Assignment.objects.filter(pk=stray.pk).exists()
-    assert partition_of("segmentation_assignment", MONTH) == [partition_name("segmentation_assignment", MONTH)]
+
+
+def test_no_default_partition_for_attach_to_lock(db):
+    """ATTACH PARTITION locks a default partition until commit, and reads across months would wait for it."""
+    with connection.cursor() as cursor:
+        cursor.execute("""SELECT count(*) FROM pg_partitioned_table p JOIN pg_class c ON c.oid = p.partrelid
+                          WHERE c.relname IN ('customers_customermonth', 'segmentation_assignment',
+                                              'segmentation_tierchange') AND p.partdefid = 0""")
+        assert cursor.fetchone()[0] == 3
 
 
 def test_a_reclose_replaces_the_partition(org_tree):
