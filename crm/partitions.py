@@ -178,18 +178,3 @@ def partition_by_month(cursor, table: str) -> None:
     for statement in statements:
         cursor.execute(statement)
 
-
-def default_partition_dissolve(cursor, table: str) -> None:
-    """Move the rows of ``<table>_default`` (created by an earlier version of partition_by_month) into month
-    partitions and drop it (a migration step; nothing to do when it does not exist)."""
-    table = identifier(table)
-    cursor.execute("SELECT to_regclass(%s)", [f"{table}_default"])
-    if cursor.fetchone()[0] is None:
-        return
-    cursor.execute(f"SELECT DISTINCT {KEY} FROM {table}_default")
-    months = sorted({row[0].replace(day=1) for row in cursor.fetchall()})
-    cursor.execute(f"ALTER TABLE {table} DETACH PARTITION {table}_default")
-    for month in months:
-        cursor.execute(partition_ddl(table, month))
-    cursor.execute(f"INSERT INTO {table} SELECT * FROM {table}_default")
-    cursor.execute(f"DROP TABLE {table}_default")
