@@ -81,6 +81,20 @@ def month_rows_drop(cursor, *, parent: str, month: dt.date) -> None:
     cursor.execute(f"DROP TABLE IF EXISTS {partition_name(parent, month)}")
 
 
+def month_partition_exists(cursor, *, parent: str, month: dt.date) -> bool:
+    cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [partition_name(parent, month)])
+    return cursor.fetchone()[0]
+
+
+def month_partitions_since_drop(cursor, *, parent: str, month: dt.date) -> None:
+    """Drop ``parent``'s partitions of ``month`` and every later month (locks the parent until commit)."""
+    cursor.execute("SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
+                   " WHERE i.inhparent = %s::regclass ORDER BY 1", [identifier(parent)])
+    later = [name for (name,) in cursor.fetchall() if name >= partition_name(parent, month)]
+    for name in later:
+        cursor.execute(f"DROP TABLE {identifier(name)}")
+
+
 class MonthPartitioned(models.Model):
     """A model whose table is partitioned by ``month``: saving a row creates its month's partition if needed."""
 

@@ -1,12 +1,12 @@
 """The tier engine: one rule version + one month of facts → one assignment row per customer.
 
-Everything is a single ``SELECT`` built here (CASE expressions, a grouped
-pass over the last 12 months of ``CustomerMonth`` for 3-month averages,
-6-month volatility, dormancy and annual card spend; the close computes that
-history first into a work table, ``history_build``). ``month_close`` builds the
+Everything is a single ``SELECT`` built here (CASE expressions over the month's
+facts and each customer's history: the running sums over the trailing 3-, 6- and
+12-month windows that 3-month averages, 6-month volatility, dormancy and annual
+card spend need, which the close keeps month by month in
+``segmentation_rollinghistory``, ``history_build``). ``month_close`` builds the
 month's partition of ``segmentation_assignment`` from it; the what-if preview
-creates a TEMP table from the very same SELECT, so a preview equals what a close
-would write.
+runs the very same SELECT, so a preview equals what a close would write.
 
 Only allow-listed SQL fragments (indicator expressions chosen by code, the
 asset metric chosen from its choices) are put into the text; every value of
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 
-from crm.partitions import identifier, month_partition_build, month_row_id_sql
+from crm.partitions import month_partition_build, month_partition_exists, month_partitions_since_drop, month_row_id_sql
 
 from .models import INDICATOR_PLACES, RuleVersion
 
@@ -67,7 +67,10 @@ INDICATORS: dict[str, Indicator] = {
         Indicator("product_breadth", "产品广度", "coalesce(f.product_count, 0)"),
         Indicator(
             "aum_volatility_6m", "近6个月金融资产波动率",
-            "CASE WHEN coalesce(h.aum_mean6, 0) <= 0 THEN NULL ELSE round(h.aum_sd6 / h.aum_mean6, 4) END",
+            # Population standard deviation / mean of the 6 months' aum_avg, from their count, sum and sum of
+            # squares (the formula of PostgreSQL's stddev_pop, in exact numeric arithmetic).
+            "CASE WHEN coalesce(h.aum_sum6, 0) <= 0 THEN NULL ELSE round(sqrt(greatest("
+            "h.n6 * h.aum_sumsq6 - h.aum_sum6 * h.aum_sum6, 0) / (h.n6 * h.n6)) / (h.aum_sum6 / h.n6), 4) END",
             lower_is_better=True, nullable=True,
         ),
         Indicator("bad_credit_count", "不良记录次数", "c.bad_credit_count", lower_is_better=True),
@@ -105,7 +108,7 @@ BASIS: dict[str, tuple[str, str]] = {
     "birth_date": ("c.birth_date", "a.birth_date"),
     "aum_avg": (f"coalesce(f.aum_avg, {MONEY_0})", "a.aum_avg"),
     "aum_end": (f"coalesce(f.aum_end, {MONEY_0})", "a.aum_end"),
-    "aum_avg3": ("coalesce(round(h.aum_sum3 / h.n3, 2), 0)", "a.aum_avg3"),
+    "aum_avg3": ("coalesce(round(h.aum_sum3 / nullif(h.n3, 0), 2), 0)", "a.aum_avg3"),
     "deposit_avg": (f"coalesce(f.deposit_avg, {MONEY_0})", "a.deposit_avg"),
     "loan_end": ("abs(coalesce(f.loan_end, 0))", "a.loan_end"),
     "margin_end": (f"coalesce(f.margin_end, {MONEY_0})", "a.margin_end"),
@@ -210,21 +213,55 @@ RULE_PARAMETERS = [
 ]
 
 
-HISTORY_SQL = """
-  SELECT customer_id,
-    sum(card_txn_count) FILTER (WHERE month >= %(m2)s) AS uses_sum3,
-    sum(card_spend) FILTER (WHERE month >= %(m2)s) AS spend_sum3,
+HISTORY_TABLE = "segmentation_rollinghistory"
+HISTORY_COLUMNS = ["customer_id", "month", "n3", "uses_sum3", "spend_sum3", "aum_sum3", "aum_avg_m3", "n6", "aum_sum6",
+                   "aum_sumsq6", "card_spend12", "last_txn"]
+
+# A customer's history at month m from every fact up to m: the windows are [m-2, m], [m-5, m] and [m-11, m];
+# last_txn is the latest transaction date ever reported (what "no transaction for N months" asks).
+HISTORY_FULL_SQL = """
+  SELECT customer_id, %(m)s::date AS month,
     count(*) FILTER (WHERE month >= %(m2)s) AS n3,
-    sum(aum_avg) FILTER (WHERE month >= %(m2)s) AS aum_sum3,
+    coalesce(sum(card_txn_count) FILTER (WHERE month >= %(m2)s), 0) AS uses_sum3,
+    coalesce(sum(card_spend) FILTER (WHERE month >= %(m2)s), 0) AS spend_sum3,
+    coalesce(sum(aum_avg) FILTER (WHERE month >= %(m2)s), 0) AS aum_sum3,
     max(aum_avg) FILTER (WHERE month = %(m3)s) AS aum_avg_m3,
-    stddev_pop(aum_avg) FILTER (WHERE month >= %(m5)s) AS aum_sd6,
-    avg(aum_avg) FILTER (WHERE month >= %(m5)s) AS aum_mean6,
-    sum(card_spend) AS card_spend12,
+    count(*) FILTER (WHERE month >= %(m5)s) AS n6,
+    coalesce(sum(aum_avg) FILTER (WHERE month >= %(m5)s), 0) AS aum_sum6,
+    coalesce(sum(aum_avg * aum_avg) FILTER (WHERE month >= %(m5)s), 0) AS aum_sumsq6,
+    coalesce(sum(card_spend) FILTER (WHERE month >= %(m11)s), 0) AS card_spend12,
     max(last_txn_date) AS last_txn
   FROM customers_customermonth
-  WHERE month BETWEEN %(m11)s AND %(m)s
+  WHERE month <= %(m)s
   GROUP BY customer_id
 """
+
+# The same history from last month's: add the month's facts (f), subtract the facts leaving each window
+# (f3, f6, f12). Five joins of one row per customer instead of aggregating 12,000,000 rows (19 s → 5 s at 1M).
+HISTORY_ROLLING_SQL = """
+  SELECT c.id AS customer_id, %(m)s::date AS month,
+    coalesce(p.n3, 0) + (f.customer_id IS NOT NULL)::int - (f3.customer_id IS NOT NULL)::int AS n3,
+    coalesce(p.uses_sum3, 0) + coalesce(f.card_txn_count, 0) - coalesce(f3.card_txn_count, 0) AS uses_sum3,
+    coalesce(p.spend_sum3, 0) + coalesce(f.card_spend, 0) - coalesce(f3.card_spend, 0) AS spend_sum3,
+    coalesce(p.aum_sum3, 0) + coalesce(f.aum_avg, 0) - coalesce(f3.aum_avg, 0) AS aum_sum3,
+    f3.aum_avg AS aum_avg_m3,
+    coalesce(p.n6, 0) + (f.customer_id IS NOT NULL)::int - (f6.customer_id IS NOT NULL)::int AS n6,
+    coalesce(p.aum_sum6, 0) + coalesce(f.aum_avg, 0) - coalesce(f6.aum_avg, 0) AS aum_sum6,
+    coalesce(p.aum_sumsq6, 0) + coalesce(f.aum_avg * f.aum_avg, 0) - coalesce(f6.aum_avg * f6.aum_avg, 0)
+      AS aum_sumsq6,
+    coalesce(p.card_spend12, 0) + coalesce(f.card_spend, 0) - coalesce(f12.card_spend, 0) AS card_spend12,
+    greatest(p.last_txn, f.last_txn_date) AS last_txn
+  FROM customers_customer c
+  LEFT JOIN segmentation_rollinghistory p ON p.customer_id = c.id AND p.month = %(prev)s
+  LEFT JOIN customers_customermonth f ON f.customer_id = c.id AND f.month = %(m)s
+  LEFT JOIN customers_customermonth f3 ON f3.customer_id = c.id AND f3.month = %(m3)s
+  LEFT JOIN customers_customermonth f6 ON f6.customer_id = c.id AND f6.month = %(m6)s
+  LEFT JOIN customers_customermonth f12 ON f12.customer_id = c.id AND f12.month = %(m12)s
+"""
+
+# The month's stored history (the close), or computed from the facts in the same statement (a preview of
+# a month without one).
+HISTORY_STORED_SQL = "SELECT * FROM segmentation_rollinghistory WHERE month = %(m)s"
 
 LIVE_FROM = """
       FROM customers_customer c
@@ -237,12 +274,16 @@ STORED_FROM = """
       WHERE a.month = %(m)s"""
 
 
+def _month_params(month: dt.date) -> dict:
+    """The month and the months its history windows start or end at (m<n> = n months before)."""
+    return {"m": month, "prev": add_months(month, -1),
+            **{f"m{n}": add_months(month, -n) for n in (2, 3, 5, 6, 11, 12)}}
+
+
 def _params(*, version: RuleVersion, month: dt.date) -> dict:
     end = month_end(month)
     params: dict = {
-        "m": month, "m2": add_months(month, -2), "m3": add_months(month, -3), "m5": add_months(month, -5),
-        "m11": add_months(month, -11), "prev": add_months(month, -1), "month_end": end,
-        "end_index": end.year * 12 + end.month, "end_day": end.day,
+        **_month_params(month), "month_end": end, "end_index": end.year * 12 + end.month, "end_day": end.day,
         "dormant_from": add_months(month, -(max(version.dormant_months, 1) - 1)),
         "senior_born_by": born_by_for_age(end=end, years=version.staff_band_max_age),
         "version_id": version.pk,
@@ -263,11 +304,11 @@ FENCE = "clock_timestamp()"
 
 
 def assignment_select_sql(*, version: RuleVersion, month: dt.date, stored_basis: bool = False,
-                          extra: tuple[str, ...] = (), history: str | None = None) -> tuple[str, dict]:
+                          extra: tuple[str, ...] = (), history_stored: bool = False) -> tuple[str, dict]:
     """The engine's SELECT (columns = ASSIGNMENT_COLUMNS, then ``extra``) and its parameters for one month.
 
     The basis (version-independent inputs) comes from the facts (``stored_basis=False``: the month's
-    CustomerMonth, one grouped pass over the 12 months of history, last month's assignment), or from the
+    CustomerMonth, the customer's history, last month's assignment), or from the
     month's recorded assignments (``stored_basis=True``, the what-if preview of a closed month; ``extra``
     may then name recorded columns ``a.<column>`` to carry along as ``rec_<column>``).
 
@@ -275,8 +316,8 @@ def assignment_select_sql(*, version: RuleVersion, month: dt.date, stored_basis:
     every value, points and score once per row (pulled-up subqueries re-evaluate an expression at each use:
     the profit score appeared three times, each time re-summing every indicator's points).
 
-    ``history`` names a table holding HISTORY_SQL's rows for the month (``history_build``); without it the
-    history is a CTE of the same statement.
+    ``history_stored`` reads the month's history from segmentation_rollinghistory (``history_build``); without
+    it the history is computed from the facts in the same statement.
     """
     profit = list(version.profit_indicators)
     stability = list(version.stability_indicators)
@@ -291,9 +332,7 @@ def assignment_select_sql(*, version: RuleVersion, month: dt.date, stored_basis:
     metric = BASIS[ASSET_METRIC_BASIS[version.asset_metric]][which]
     basis_sql = ",\n        ".join(basis)
     source = STORED_FROM if stored_basis else LIVE_FROM
-    with_h = "" if stored_basis else f"WITH h AS ({HISTORY_SQL})"
-    if history and not stored_basis:
-        source, with_h = source.replace("LEFT JOIN h ON", f"LEFT JOIN {identifier(history)} h ON"), ""
+    with_h = "" if stored_basis else f"WITH h AS ({HISTORY_STORED_SQL if history_stored else HISTORY_FULL_SQL})"
 
     carry = ", ".join(f"b.{col}" for col in BASIS) + "".join(f", b.v_{c}" for c in INDICATORS)
     carry += "".join(f", b.rec_{col}" for col in extra)
@@ -420,42 +459,52 @@ ASSIGNMENT_STATISTICS = [
 def assignments_insert(*, version: RuleVersion, month: dt.date) -> int:
     """Replace the month's assignments (its partition of segmentation_assignment); returns the row count.
 
-    Two statements instead of one INSERT … SELECT (docs/tier_rules.md "Speed"): the 12-month history
-    aggregate goes into a work table (serial: split among workers it cost more), then the rules run in a
-    ``CREATE TABLE … AS``, which PostgreSQL may run in parallel workers (an INSERT never is), and the new
-    table becomes the month's partition.
+    Two statements instead of one INSERT … SELECT (docs/tier_rules.md "Speed"): the month's history
+    (``history_build``), then the rules in a ``CREATE TABLE … AS``, which PostgreSQL may run in parallel
+    workers (an INSERT never is), and the new table becomes the month's partition.
     """
     with connection.cursor() as cursor:
         engine_settings_apply(cursor)
-        history = history_build(cursor, version=version, month=month)
-        select_sql, params = assignment_select_sql(version=version, month=month, history=history)
         cursor.execute(f"SET LOCAL max_parallel_workers_per_gather = {PARALLEL_WORKERS}")
-        count = month_partition_build(cursor, parent=ASSIGNMENT_TABLE, month=month, select_sql=select_sql,
-                                      params=params, columns=ASSIGNMENT_COLUMNS, computed={"id": month_row_id_sql(month)},
-                                      statistics=ASSIGNMENT_STATISTICS)
-        cursor.execute(f"DROP TABLE {history}")
-        return count
+        history_build(cursor, month=month)
+        select_sql, params = assignment_select_sql(version=version, month=month, history_stored=True)
+        return month_partition_build(cursor, parent=ASSIGNMENT_TABLE, month=month, select_sql=select_sql,
+                                     params=params, columns=ASSIGNMENT_COLUMNS, computed={"id": month_row_id_sql(month)},
+                                     statistics=ASSIGNMENT_STATISTICS)
 
 
-def history_build(cursor, *, version: RuleVersion, month: dt.date) -> str:
-    """HISTORY_SQL's rows for ``month`` in an UNLOGGED work table (the caller drops it); returns its name.
+def history_build(cursor, *, month: dt.date) -> bool:
+    """Replace the month's partition of segmentation_rollinghistory; True if it rolled last month's forward.
 
-    Unlogged, not temporary: parallel workers cannot read a temporary table. It is created in the caller's
-    transaction, so a failure rolls it away.
+    Last month's history rolls forward when it exists: ``history_stale_drop`` removes every month's history
+    built before facts it covers were rebuilt. Without it (the first close, after a re-close of an earlier
+    month) the history is aggregated from all facts up to the month (HISTORY_FULL_SQL, serial: split
+    among workers it cost more).
     """
-    table = identifier(f"segmentation_history_{month:%Y%m}")
-    cursor.execute(f"DROP TABLE IF EXISTS {table}")
-    cursor.execute(f"CREATE UNLOGGED TABLE {table} AS {HISTORY_SQL}", _params(version=version, month=month))
-    cursor.execute(f"ANALYZE {table}")
-    return table
+    rolling = month_partition_exists(cursor, parent=HISTORY_TABLE, month=add_months(month, -1))
+    params = _month_params(month)
+    if not rolling:
+        cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+    month_partition_build(cursor, parent=HISTORY_TABLE, month=month, params=params, columns=HISTORY_COLUMNS,
+                          select_sql=HISTORY_ROLLING_SQL if rolling else HISTORY_FULL_SQL,
+                          statistics=["customer_id", "month"])
+    cursor.execute(f"SET LOCAL max_parallel_workers_per_gather = {PARALLEL_WORKERS}")
+    return rolling
+
+
+def history_stale_drop(*, month: dt.date) -> None:
+    """The month's facts were rebuilt: drop the history of the month and every later one (they summed the old)."""
+    with connection.cursor() as cursor:
+        month_partitions_since_drop(cursor, parent=HISTORY_TABLE, month=month)
 
 
 def assignments_into_temp(*, version: RuleVersion, month: dt.date, table: str) -> int:
     """Run the engine into a TEMP table (dropped at commit); used by the what-if preview."""
     if not table.isidentifier():
         raise ValueError(table)
-    select_sql, params = assignment_select_sql(version=version, month=month)
     with connection.cursor() as cursor:
+        stored = month_partition_exists(cursor, parent=HISTORY_TABLE, month=month)
+        select_sql, params = assignment_select_sql(version=version, month=month, history_stored=stored)
         engine_settings_apply(cursor)
         cursor.execute(f"DROP TABLE IF EXISTS {table}")
         cursor.execute(

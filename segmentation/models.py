@@ -372,3 +372,34 @@ class TierChange(MonthPartitioned):
 
     def __str__(self) -> str:
         return f"{self.customer_id} {self.month:%Y-%m} {self.field} {self.from_value}→{self.to_value}"
+
+
+class RollingHistory(models.Model):
+    """Each customer's running sums over the trailing 3-, 6- and 12-month windows of facts at a month.
+
+    Written only by the close (segmentation.engine.history_build): a month's rows come from the previous
+    month's by adding the month's facts and subtracting the facts that leave each window, instead of
+    re-aggregating 12 months of facts. The table is partitioned by month like the assignments.
+    """
+
+    pk = models.CompositePrimaryKey("customer", "month")
+    customer = models.ForeignKey(Customer, verbose_name=_("客户"), on_delete=models.DO_NOTHING, related_name="+",
+                                 db_constraint=False, db_index=False)
+    month = models.DateField(_("月份"))
+    n3 = models.PositiveSmallIntegerField(_("近3个月有数据的月数"))
+    uses_sum3 = models.BigIntegerField(_("近3个月用卡次数合计"))
+    spend_sum3 = models.DecimalField(_("近3个月信用卡消费合计"), max_digits=20, decimal_places=2)
+    aum_sum3 = models.DecimalField(_("近3个月日均金融资产合计"), max_digits=20, decimal_places=2)
+    aum_avg_m3 = models.DecimalField(_("3个月前的月日均金融资产"), null=True, blank=True, **MONEY)
+    n6 = models.PositiveSmallIntegerField(_("近6个月有数据的月数"))
+    aum_sum6 = models.DecimalField(_("近6个月日均金融资产合计"), max_digits=20, decimal_places=2)
+    aum_sumsq6 = models.DecimalField(_("近6个月日均金融资产平方和"), max_digits=40, decimal_places=4)
+    card_spend12 = models.DecimalField(_("近12个月信用卡消费合计"), max_digits=20, decimal_places=2)
+    last_txn = models.DateField(_("最后交易日"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("滚动历史")
+        verbose_name_plural = _("滚动历史")
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.month:%Y-%m}"

@@ -220,8 +220,10 @@ def month_parse(value: str) -> dt.date:
 
 def _facts_build(*, month: dt.date, version: RuleVersion) -> int:
     """The facts step: the month's CustomerMonth partition from its balances, with the version's FTP rates."""
-    return facts.customer_months_build(month=month, deposit_ftp=version.deposit_ftp_rate,
-                                       loan_ftp=version.loan_ftp_rate)
+    count = facts.customer_months_build(month=month, deposit_ftp=version.deposit_ftp_rate,
+                                        loan_ftp=version.loan_ftp_rate)
+    engine.history_stale_drop(month=month)
+    return count
 
 
 def month_close_tasks_generate(*, month: dt.date) -> int:

@@ -135,7 +135,9 @@ def assign(*, version, month: dt.date, customer, facts: dict, prev: dict | None)
     stability = q(weighted(version.stability_indicators) / 100)
 
     # negative rules, in the documented order
-    last_activity = max((x.last_txn_date for x in last12 if x.last_txn_date), default=None) or customer.since
+    # the latest transaction date ever reported up to the month (not only within 12 months)
+    last_activity = max((x.last_txn_date for x in facts.values() if x.month <= month and x.last_txn_date),
+                        default=None) or customer.since
     dormant_from = add_months(month, -(version.dormant_months - 1))
     has_card = bool(get("has_card", False))
     uses3 = sum((Decimal(x.card_txn_count) for x in last3), Decimal(0)) / len(last3) if last3 else Decimal(0)

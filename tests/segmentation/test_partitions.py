@@ -110,9 +110,8 @@ def test_the_rules_statement_can_run_in_parallel_workers(org_tree, stored_basis)
     services.month_close(month=MONTH, build_facts=False)
     version = services.rule_version_in_force(month=MONTH)
     with transaction.atomic(), connection.cursor() as cursor:
-        history = None if stored_basis else engine.history_build(cursor, version=version, month=MONTH)
         sql, params = engine.assignment_select_sql(version=version, month=MONTH, stored_basis=stored_basis,
-                                                   history=history)
+                                                   history_stored=True)
         for setting in ["max_parallel_workers_per_gather = 2", "parallel_setup_cost = 0", "parallel_tuple_cost = 0",
                         "min_parallel_table_scan_size = 0", "min_parallel_index_scan_size = 0"]:
             cursor.execute(f"SET LOCAL {setting}")

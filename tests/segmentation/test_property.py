@@ -17,8 +17,9 @@ from tests.factories import CustomerFactory
 from tests.segmentation import reference
 from tests.segmentation.factories import MONTH
 
-PREV = add_months(MONTH, -1)
-HISTORY = [add_months(MONTH, -n) for n in range(8, -1, -1)]  # 2023-10 … 2024-06
+CLOSED = [add_months(MONTH, -2), add_months(MONTH, -1), MONTH]
+# 15 months of facts: the last close subtracts the facts leaving its 12-month window (2023-06) from its history.
+HISTORY = [add_months(MONTH, -n) for n in range(14, -1, -1)]  # 2023-04 … 2024-06
 
 # Amounts near every threshold, plus anything in between.
 EDGES = ["0", "299.99", "300", "49999.99", "50000", "99999.99", "100000", "199999.99", "200000", "999999.99",
@@ -43,7 +44,7 @@ month_facts = st.fixed_dictionaries({
     "contribution": small_amounts,
     "fee_income": small_amounts,
     "max_balance": st.sampled_from([Decimal("0"), Decimal("299.99"), Decimal("300"), Decimal("100000")]),
-    "txn_lag_months": st.integers(0, 8),
+    "txn_lag_months": st.integers(0, 15),
 })
 
 customer_profile = st.fixed_dictionaries({
@@ -90,14 +91,15 @@ def test_engine_matches_reference_customer_by_customer(org_tree, population, par
                 values["last_txn_date"] = add_months(month, -lag)
                 facts_of[customer.pk][month] = CustomerMonth.objects.create(customer=customer, month=month, **values)
 
-        # two consecutive months, so the grace period and the previous month's tier are exercised
-        engine.assignments_insert(version=version, month=PREV)
-        engine.assignments_insert(version=version, month=MONTH)
+        # three consecutive months: the grace period and the previous month's tier are exercised, and the
+        # history of the first is aggregated from the facts, the others' rolled forward from it
+        for month in CLOSED:
+            engine.assignments_insert(version=version, month=month)
         got = {(a.customer_id, a.month): a for a in Assignment.objects.filter(rule_version=version)}
 
         for customer in customers:
             prev = None
-            for month in (PREV, MONTH):
+            for month in CLOSED:
                 expected = reference.assign(version=version, month=month, customer=customer,
                                             facts=facts_of[customer.pk], prev=prev)
                 actual = got[(customer.pk, month)]
