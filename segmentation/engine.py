@@ -134,7 +134,7 @@ STORED_BASIS = [
 ASSIGNMENT_COLUMNS = [
     "customer_id", "month", "rule_version_id", "org_unit_id", "maintainer_id", "kind", "aum_avg",
     "asset_metric_value", "raw_asset_tier", "asset_tier", "grace_months_used", "value_segment", "profit_score",
-    "stability_score", "negative_rule", "negative_evidence", "maintenance_band", "proposed_role",
+    "stability_score", "negative_rule", "maintenance_band", "proposed_role",
     "corporate_size", "deposit_class", "corporate_class",
     *[f"{prefix}_{code}" for code in INDICATORS for prefix in ("val", "pt")],
     *STORED_BASIS,
@@ -362,14 +362,6 @@ SELECT s.customer_id, %(m)s::date, %(version_id)s::bigint, s.org_unit_id, s.main
   CASE WHEN s.ind THEN s.profit END,
   CASE WHEN s.ind THEN s.stability END,
   CASE WHEN s.ind THEN s.neg ELSE '' END,
-  CASE WHEN NOT s.ind OR s.neg = '' THEN NULL
-       WHEN s.neg = 'dormant' THEN jsonb_build_object('last_activity', s.last_activity,
-            'max_balance', s.max_balance)
-       WHEN s.neg = 'inactive_card' THEN jsonb_build_object(
-            'card_uses_avg', round(s.card_uses_3m::numeric / greatest(s.facts_3m, 1), 2),
-            'card_spend_avg', round(s.card_spend_3m / greatest(s.facts_3m, 1), 2), 'card_balance', s.card_balance)
-       WHEN s.neg = 'bad_credit' THEN jsonb_build_object('bad_credit_count', s.v_bad_credit_count::int)
-       ELSE jsonb_build_object('malicious_overdraft', true) END,
   CASE WHEN NOT s.ind OR NOT s.in_programme THEN ''
        WHEN s.aum_avg >= %(band_wealth_centre_min)s THEN 'wealth_centre'
        WHEN s.aum_avg >= %(band_wealth_min)s THEN 'wealth'

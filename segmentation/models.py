@@ -16,6 +16,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import OrgUnit, TimeStampedModel
+from crm.money import format_amount
 from crm.partitions import MonthPartitioned
 from customers.models import Customer
 from customers.tiers import AssetTier, CorporateClass, CorporateSize, DepositClass, MaintenanceBand, ValueSegment
@@ -271,7 +272,6 @@ class Assignment(MonthPartitioned):
     # Each indicator's value and points live in fixed columns val_<code> / pt_<code> (added below the class),
     # not in JSON: building a JSON document per customer was a third of the engine's time.
     negative_rule = models.CharField(_("触发负值规则"), max_length=24, blank=True)
-    negative_evidence = models.JSONField(_("负值规则依据"), null=True, blank=True)
     maintenance_band = models.CharField(_("维护层级"), max_length=16, choices=MaintenanceBand.choices, blank=True)
     proposed_role = models.CharField(_("建议维护岗位"), max_length=16, blank=True)
     corporate_size = models.CharField(_("企业规模"), max_length=16, choices=CorporateSize.choices, blank=True)
@@ -326,6 +326,29 @@ class Assignment(MonthPartitioned):
                 value = value.quantize(Decimal(1).scaleb(-places))
             result[code] = [value, points if points is not None else Decimal("0.00")]
         return result
+
+    @property
+    def negative_evidence(self) -> list[tuple[str, object]]:
+        """The recorded inputs the negative rule fired on, labelled (empty if none fired or none were recorded).
+
+        Read from the rule basis columns rather than stored again as a document per customer.
+        """
+        months = max(self.facts_3m or 0, 1)
+        evidence = {
+            "dormant": [(_("最后交易日"), self.last_activity), (_("单账户最高余额"), self.max_balance)],
+            "inactive_card": [
+                (_("近3个月月均用卡次数"), None if self.card_uses_3m is None
+                 else (Decimal(self.card_uses_3m) / months).quantize(Decimal("0.01"))),
+                (_("近3个月月均消费额"), None if self.card_spend_3m is None
+                 else (self.card_spend_3m / months).quantize(Decimal("0.01"))),
+                (_("信用卡账户余额"), self.card_balance),
+            ],
+            "bad_credit": [(_("不良记录次数"), None if self.val_bad_credit_count is None
+                            else int(self.val_bad_credit_count))],
+            "malicious_overdraft": [(_("恶意透支"), _("是") if self.malicious_overdraft else None)],
+        }.get(self.negative_rule, [])
+        return [(label, format_amount(value) if isinstance(value, Decimal) else value)
+                for label, value in evidence if value is not None]
 
 
 # The allow-list of indicator codes (segmentation.engine.INDICATORS has the SQL) and the decimal places of

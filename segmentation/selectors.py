@@ -179,8 +179,10 @@ TIMELINE_MONTHS = 13
 # the version's other rules stay in the database). Building the query for all of them cost ~2 ms of every 360 page.
 EXPLANATION_FIELDS = (
     "month", "kind", "aum_avg", "asset_metric_value", "raw_asset_tier", "asset_tier", "grace_months_used",
-    "value_segment", "profit_score", "stability_score", "negative_rule", "negative_evidence", "maintenance_band",
+    "value_segment", "profit_score", "stability_score", "negative_rule", "maintenance_band",
     "proposed_role", "corporate_size", "deposit_class", "corporate_class",
+    # the negative rule's evidence (Assignment.negative_evidence)
+    "last_activity", "max_balance", "card_uses_3m", "card_spend_3m", "facts_3m", "card_balance", "malicious_overdraft",
     *(f"{prefix}_{code}" for code in INDICATOR_PLACES for prefix in ("val", "pt")),
     "rule_version", *(f"rule_version__{name}" for name in (
         "number", "asset_metric", "gold_min", "platinum_min", "diamond_min", "profit_current_weight",

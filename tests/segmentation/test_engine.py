@@ -113,7 +113,8 @@ def test_dormant_rule_alone(org_tree, last_txn, balance, dormant):
     assert (assignment.negative_rule == "dormant") is dormant
     if dormant:
         assert assignment.value_segment == "negative"
-        assert assignment.negative_evidence["max_balance"] == float(balance)
+        assert dict(assignment.negative_evidence)["单账户最高余额"] == balance
+        assert dict(assignment.negative_evidence)["最后交易日"] == last_txn
 
 
 @pytest.mark.parametrize(

@@ -25,7 +25,7 @@ def test_panel_explains_tier_segment_band_and_timeline(org_tree, django_assert_n
     with django_assert_num_queries(1):  # the panel's columns only: none loaded afterwards
         html = render(customer)
     assert "金卡" in html and "白金" in html  # current tier and the timeline's earlier tier
-    assert "信誉不良记录" in html and "bad_credit_count" in html
+    assert "信誉不良记录" in html and "不良记录次数：2" in html  # the rule and its evidence
     assert "v1" in html and "10.00万" in html  # the gold threshold
     assert "2023-06" in html and "2023-05" not in html  # 13 months: 2023-06 … 2024-06
     assert "盈利性指标" in html and "稳定性指标" in html
