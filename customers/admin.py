@@ -129,7 +129,7 @@ class CustomerAdmin(CustomerScopedAdminMixin, SimpleHistoryAdmin):
     def masked_mobile(self, customer: Customer) -> str:
         return mask_mobile(customer.mobile)
 
-    @admin.display(description=_("月日均金融资产"), ordering="standing__aum")
+    @admin.display(description=_("月日均金融资产"), ordering="standing__aum_cents")
     def standing_aum(self, customer: Customer):
         return customer.standing.aum
 
@@ -157,7 +157,7 @@ class CustomerAdmin(CustomerScopedAdminMixin, SimpleHistoryAdmin):
     raw_id_fields = ["maintainer", "origin_maintainer", "customer_type", "region", "industry", "occupation"]
     show_full_result_count = False
     list_per_page = 50
-    ordering = ["-standing__aum", "pk"]
+    ordering = ["-standing__aum_cents", "pk"]
     inlines = [CustomerStandingInline, CoMaintainerInline]
     readonly_fields = ["created_at", "updated_at"]
     fieldsets = [

@@ -32,24 +32,25 @@ def _rank(field_name: str, choices) -> Case:
 
 STANDING = "standing__"
 AUM = f"{STANDING}aum"
+AUM_SORT = f"{STANDING}aum_cents"  # the same order, the key of the sort indexes (CustomerStanding.aum_cents)
 
 # The sort allow-list: the GET value → the ORDER BY it stands for. Ties are broken by pk so pages are stable.
 # AUM, tiers and scores are the customer's standing (latest closed month), indexed by scope in that table.
 SORTS = {
-    "-aum": [F(AUM).desc()],
-    "aum": [F(AUM).asc()],
+    "-aum": [F(AUM_SORT).desc()],
+    "aum": [F(AUM_SORT).asc()],
     "name": [F("name").asc()],
     "-name": [F("name").desc()],
     "customer_no": [F("customer_no").asc()],
     "-customer_no": [F("customer_no").desc()],
     "since": [F("since").asc(nulls_last=True)],
     "-since": [F("since").desc(nulls_last=True)],
-    "asset_tier": [_rank("standing__asset_tier", AssetTier).asc(), F(AUM).desc()],
-    "-asset_tier": [_rank("standing__asset_tier", AssetTier).desc(), F(AUM).desc()],
-    "value_segment": [_rank("standing__value_segment", ValueSegment).asc(), F(AUM).desc()],
-    "-value_segment": [_rank("standing__value_segment", ValueSegment).desc(), F(AUM).desc()],
-    "maintenance_band": [_rank("standing__maintenance_band", MaintenanceBand).asc(), F(AUM).desc()],
-    "-maintenance_band": [_rank("standing__maintenance_band", MaintenanceBand).desc(), F(AUM).desc()],
+    "asset_tier": [_rank("standing__asset_tier", AssetTier).asc(), F(AUM_SORT).desc()],
+    "-asset_tier": [_rank("standing__asset_tier", AssetTier).desc(), F(AUM_SORT).desc()],
+    "value_segment": [_rank("standing__value_segment", ValueSegment).asc(), F(AUM_SORT).desc()],
+    "-value_segment": [_rank("standing__value_segment", ValueSegment).desc(), F(AUM_SORT).desc()],
+    "maintenance_band": [_rank("standing__maintenance_band", MaintenanceBand).asc(), F(AUM_SORT).desc()],
+    "-maintenance_band": [_rank("standing__maintenance_band", MaintenanceBand).desc(), F(AUM_SORT).desc()],
     "profit_score": [F("standing__profit_score").asc(nulls_last=True)],
     "-profit_score": [F("standing__profit_score").desc(nulls_last=True)],
     "stability_score": [F("standing__stability_score").asc(nulls_last=True)],

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import F, Func, Q
-from django.db.models.functions import ExtractMonth, Right
+from django.db.models.functions import Cast, ExtractMonth, Right
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -245,6 +245,11 @@ class CustomerStanding(models.Model):
         related_name="+", db_constraint=False, db_index=False,
     )
     aum = models.DecimalField(_("月日均金融资产"), default=0, db_default=0, **MONEY)
+    # The sort key of every list (aum in cents): the six sort indexes are rebuilt by each close, and a sort whose
+    # second key is an integer builds in 0.7 s at 1M where a numeric one takes 1.7 s.
+    aum_cents = models.GeneratedField(expression=Cast(F("aum") * 100, models.BigIntegerField()),
+                                      output_field=models.BigIntegerField(), db_persist=True,
+                                      verbose_name=_("月日均金融资产(分)"))
     aum_month = models.DateField(_("资产所属月份"), null=True, blank=True)
     asset_tier = models.CharField(_("资产等级"), max_length=16, choices=AssetTier.choices, blank=True, db_default="")
     value_segment = models.CharField(
@@ -264,12 +269,12 @@ class CustomerStanding(models.Model):
         verbose_name_plural = _("客户当前等级")
         # The list's sorts by AUM and by tier within a scope (segmentation.standing rebuilds them at close).
         indexes = [
-            models.Index(fields=["org_unit", "-aum"], name="standing_org_aum"),
-            models.Index(fields=["maintainer", "-aum"], name="standing_maint_aum"),
-            models.Index(fields=["-aum"], name="standing_aum"),
-            models.Index(fields=["org_unit", "asset_tier", "-aum"], name="standing_org_tier"),
-            models.Index(fields=["org_unit", "value_segment", "-aum"], name="standing_org_segment"),
-            models.Index(fields=["org_unit", "maintenance_band", "-aum"], name="standing_org_band"),
+            models.Index(fields=["org_unit", "-aum_cents"], name="standing_org_aum"),
+            models.Index(fields=["maintainer", "-aum_cents"], name="standing_maint_aum"),
+            models.Index(fields=["-aum_cents"], name="standing_aum"),
+            models.Index(fields=["org_unit", "asset_tier", "-aum_cents"], name="standing_org_tier"),
+            models.Index(fields=["org_unit", "value_segment", "-aum_cents"], name="standing_org_segment"),
+            models.Index(fields=["org_unit", "maintenance_band", "-aum_cents"], name="standing_org_band"),
         ]
 
     def __str__(self) -> str:

@@ -45,7 +45,7 @@ def _outlet_a(ctx) -> OrgUnit:
 @bench_resource("sample_customer")
 def _sample_customer(ctx) -> int:
     """A customer of rm_a1 from the middle of the AUM ranking (with four accounts)."""
-    pks = list(visible_customers(user=ctx.user("rm_a1")).order_by("-standing__aum").values_list("pk", flat=True)[10:11])
+    pks = list(visible_customers(user=ctx.user("rm_a1")).order_by("-standing__aum_cents").values_list("pk", flat=True)[10:11])
     if not pks:
         raise CaseUnavailable("rm_a1 没有客户")
     return pks[0]
@@ -54,7 +54,7 @@ def _sample_customer(ctx) -> int:
 @bench_resource("search_term")
 def _search_term(ctx) -> str:
     """Two characters from inside a name of one of rm_a1's customers (given name when it has two)."""
-    name = visible_customers(user=ctx.user("rm_a1")).order_by("-standing__aum").values_list("name", flat=True).first()
+    name = visible_customers(user=ctx.user("rm_a1")).order_by("-standing__aum_cents").values_list("name", flat=True).first()
     if not name:
         raise CaseUnavailable("rm_a1 没有客户")
     return name[1:3] if len(name) >= 3 else name[:2]

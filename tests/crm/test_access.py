@@ -196,7 +196,7 @@ def test_scoped_list_and_count_use_indexes(who, request, many_customers, head_a)
     # The list page's two queries: its first page by AUM and its capped count (on the standing alone). A name
     # sort is left to the 1M benchmark: at 20,000 rows hashing the whole customer table is the cheaper plan
     # for it; at 1,000,000 PostgreSQL walks the name index (4 ms for an outlet, 17 ms for an RM).
-    for queryset in (scoped.order_by("-standing__aum")[:25], visible_standings(user=user).order_by()[:10_001]):
+    for queryset in (scoped.order_by("-standing__aum_cents")[:25], visible_standings(user=user).order_by()[:10_001]):
         plan = queryset.explain()
         assert "Seq Scan on customers_customer" not in plan, plan  # neither the customers nor their standing
     assert scoped.count() == (20 if who == "rm_a1" else 400)
