@@ -21,6 +21,12 @@ from .registry import CaseFailed, CaseUnavailable, bench_report, bench_resource,
 
 LIST_URL = "/customers/"
 IMPORT_ROWS = 1_000_000
+
+
+def _import_month(ctx):
+    """The month the import case loads: the one after the data month, so that it neither replaces the
+    balances the month close is timed on nor meets a month that case has closed."""
+    return ctx.month.replace(year=ctx.month.year + ctx.month.month // 12, month=ctx.month.month % 12 + 1)
 SEQ_SCAN_FLAG = "Seq Scan on customers_customer"
 SLOW_QUERY_SECONDS = 0.010
 
@@ -64,7 +70,7 @@ def _search_term(ctx) -> str:
 def _balances_csv(ctx) -> Path:
     """One month of balances for up to 1,000,000 existing accounts, written by COPY … TO STDOUT (untimed)."""
     rows = min(IMPORT_ROWS, ctx.accounts)
-    path = ctx.workdir / f"balances_{ctx.month:%Y%m}_{rows}.csv"
+    path = ctx.workdir / f"balances_{_import_month(ctx):%Y%m}_{rows}.csv"
     if path.exists():
         return path
     with translation.override("zh-hans"):
@@ -137,7 +143,7 @@ def customer_360_rm(ctx, sample_customer) -> dict:
 
 
 def _clear_import_month(ctx, balances_csv) -> None:
-    MonthlyBalance.objects.filter(month=ctx.month).delete()
+    MonthlyBalance.objects.filter(month=_import_month(ctx)).delete()
 
 
 @benchmark_case(
@@ -150,13 +156,13 @@ def import_balances(ctx, balances_csv) -> dict:
         from customers.services.imports import balances_import
     except ImportError as exc:
         raise CaseUnavailable("customers.services.imports.balances_import 尚未实现") from exc
-    result = balances_import(file=balances_csv, month=ctx.month, max_rows=None)
+    result = balances_import(file=balances_csv, month=_import_month(ctx), max_rows=None)
     errors = getattr(result, "errors", None) or []
     file_error = getattr(result, "file_error", None)
     if errors or file_error:
         first = file_error or "; ".join(str(e) for e in errors[:3])
         raise CaseFailed(f"导入失败：{first}")
-    return {"rows": MonthlyBalance.objects.filter(month=ctx.month).count()}
+    return {"rows": MonthlyBalance.objects.filter(month=_import_month(ctx)).count()}
 
 
 # -- EXPLAIN of the list queries ------------------------------------------------------------------
