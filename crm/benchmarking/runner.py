@@ -94,6 +94,7 @@ def run_case(case: BenchCase, ctx: BenchContext, *, repeat: int | None = None) -
         for _ in range(case.warmup):
             once(False)
         if case.count_queries:
+            connection.queries_log.clear()  # a bounded log: once full, a capture would see nothing
             with CaptureQueriesContext(connection) as captured:
                 once(False)
             result.queries = len(captured)

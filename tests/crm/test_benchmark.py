@@ -62,6 +62,16 @@ def test_benchmark_runs_end_to_end_on_its_own_database():
     assert not database_exists(name)
 
 
+def test_page_queries_are_captured_when_the_query_log_is_full(client, rm_a1):
+    """With DEBUG on, a 1M run logs every query: once the bounded log is full a capture must still see the page."""
+    from crm.benchmarking.cases import LIST_URL, page_queries
+
+    client.force_login(rm_a1)
+    connection.queries_log.extend([{"sql": "SELECT 1", "time": "0.000"}] * connection.queries_limit)
+    queries = page_queries(client, LIST_URL)
+    assert any("customers_customerstanding" in q["sql"] for q in queries)
+
+
 def test_bench_context_reports_missing_user_as_unavailable(db):
     from crm.benchmarking.registry import CaseUnavailable
 
