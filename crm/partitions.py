@@ -86,13 +86,18 @@ def month_partition_exists(cursor, *, parent: str, month: dt.date) -> bool:
     return cursor.fetchone()[0]
 
 
+def month_partitions(cursor, *, parent: str) -> list[dt.date]:
+    """The months ``parent`` has a partition for, in order."""
+    cursor.execute("SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
+                   " WHERE i.inhparent = %s::regclass", [identifier(parent)])
+    suffixes = sorted(name.removeprefix(f"{parent}_") for (name,) in cursor.fetchall())
+    return [dt.date(int(s[:4]), int(s[4:]), 1) for s in suffixes]
+
+
 def month_partitions_since_drop(cursor, *, parent: str, month: dt.date) -> None:
     """Drop ``parent``'s partitions of ``month`` and every later month (locks the parent until commit)."""
-    cursor.execute("SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
-                   " WHERE i.inhparent = %s::regclass ORDER BY 1", [identifier(parent)])
-    later = [name for (name,) in cursor.fetchall() if name >= partition_name(parent, month)]
-    for name in later:
-        cursor.execute(f"DROP TABLE {identifier(name)}")
+    for later in [m for m in month_partitions(cursor, parent=parent) if m >= month]:
+        cursor.execute(f"DROP TABLE {partition_name(parent, later)}")
 
 
 class MonthPartitioned(models.Model):

@@ -7,7 +7,7 @@ Every parameter of domain.md §3 is a field of :class:`RuleVersion`; the engine
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db import models
@@ -25,6 +25,7 @@ MONEY = {"max_digits": 18, "decimal_places": 2}
 RATE = {"max_digits": 7, "decimal_places": 4}
 PERCENT = {"max_digits": 5, "decimal_places": 2}
 W = Decimal(10_000)
+CENT = Decimal("0.01")
 YI = Decimal(100_000_000)
 
 
@@ -338,9 +339,9 @@ class Assignment(MonthPartitioned):
             "dormant": [(_("最后交易日"), self.last_activity), (_("单账户最高余额"), self.max_balance)],
             "inactive_card": [
                 (_("近3个月月均用卡次数"), None if self.card_uses_3m is None
-                 else (Decimal(self.card_uses_3m) / months).quantize(Decimal("0.01"))),
+                 else (Decimal(self.card_uses_3m) / months).quantize(CENT, rounding=ROUND_HALF_UP)),
                 (_("近3个月月均消费额"), None if self.card_spend_3m is None
-                 else (self.card_spend_3m / months).quantize(Decimal("0.01"))),
+                 else (self.card_spend_3m / months).quantize(CENT, rounding=ROUND_HALF_UP)),
                 (_("信用卡账户余额"), self.card_balance),
             ],
             "bad_credit": [(_("不良记录次数"), None if self.val_bad_credit_count is None

@@ -281,3 +281,12 @@ def test_corporate_without_statement_or_facts_gets_defaults(org_tree):
     customer = CustomerFactory(org_unit=org_tree["OUT-A"], kind="corporate", credit_customer=True)
     a = run()[customer.pk]
     assert (a.corporate_size, a.deposit_class, a.corporate_class) == ("micro", "class_3", "adjust")
+
+
+def test_negative_evidence_is_labelled_and_rounded_half_up():
+    """Read from the recorded basis: a 3-month average of 0.025 shows 0.03, as SQL's round() would."""
+    card = Assignment(negative_rule="inactive_card", card_uses_3m=1, card_spend_3m=Decimal("0.05"), facts_3m=2,
+                      card_balance=Decimal("1234.5"))
+    assert card.negative_evidence == [("近3个月月均用卡次数", "0.50"), ("近3个月月均消费额", "0.03"),
+                                      ("信用卡账户余额", "1,234.50")]
+    assert Assignment(negative_rule="").negative_evidence == []

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django.db import connection
 
-from crm.partitions import month_partition_exists
+from crm.partitions import month_partition_exists, month_partitions_since_drop
 from customers.models import CustomerMonth
 from segmentation import engine, services
 from segmentation.engine import HISTORY_TABLE, add_months
@@ -39,8 +39,21 @@ def test_rolled_history_equals_history_aggregated_from_all_facts(org_tree):
                  last_txn_date=None if rng.random() < 0.2 else add_months(month, -rng.randint(0, 14)))
     with connection.cursor() as cursor:
         rolled = [engine.history_build(cursor, month=month) for month in CLOSES]
-    assert rolled == [False, True, True, True]  # the first aggregates (no history before it), the rest roll
-    for month in CLOSES:
+        assert rolled == [False, True, True, True]  # the first aggregates (no history before it), the rest roll
+        _assert_history_equals_facts_aggregate(CLOSES)
+        # Two months' histories dropped (as after a re-close of the first): the next rolls over the gap.
+        month_partitions_since_drop(cursor, parent=HISTORY_TABLE, month=CLOSES[1])
+        assert engine.history_build(cursor, month=CLOSES[3]) is True
+        _assert_history_equals_facts_aggregate(CLOSES)
+        # The latest history more than ROLL_GAP_MAX months back: aggregated again.
+        month_partitions_since_drop(cursor, parent=HISTORY_TABLE, month=CLOSES[0])
+        engine.history_build(cursor, month=add_months(CLOSES[3], -engine.ROLL_GAP_MAX - 1))
+        assert engine.history_build(cursor, month=CLOSES[3]) is False
+        _assert_history_equals_facts_aggregate(CLOSES[3:])
+
+
+def _assert_history_equals_facts_aggregate(months):
+    for month in months:
         stored = _history_rows(engine.HISTORY_STORED_SQL, month)
         full = _history_rows(engine.HISTORY_FULL_SQL, month)
         assert {k: v for k, v in stored.items() if k in full} == full, month
