@@ -471,8 +471,13 @@ def assignments_insert(*, version: RuleVersion, month: dt.date) -> int:
                                      statistics=ASSIGNMENT_STATISTICS)
 
 
+# Rolling one month forward costs ~5 s at 1M, aggregating 12 months of facts ~16 s: beyond three missing
+# months the aggregate is cheaper.
+ROLL_GAP_MAX = 3
+
+
 def history_build(cursor, *, month: dt.date) -> bool:
-    """Replace the month's partition of segmentation_rollinghistory; True if it rolled last month's forward.
+    """Replace the month's partition of segmentation_rollinghistory; True if it rolled an earlier one forward.
 
     The latest earlier history rolls forward when it is at most ``ROLL_GAP_MAX`` months back, rebuilding the
     months between (after a re-close of an earlier month ``history_stale_drop`` removed them: they summed
@@ -481,19 +486,14 @@ def history_build(cursor, *, month: dt.date) -> bool:
     """
     earlier = [m for m in month_partitions(cursor, parent=HISTORY_TABLE) if add_months(month, -ROLL_GAP_MAX) <= m < month]
     if earlier:
-        gap = earlier[-1]
-        while (gap := add_months(gap, 1)) <= month:
-            _history_month_build(cursor, month=gap, select_sql=HISTORY_ROLLING_SQL)
+        step = earlier[-1]
+        while (step := add_months(step, 1)) <= month:
+            _history_month_build(cursor, month=step, select_sql=HISTORY_ROLLING_SQL)
         return True
     cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
     _history_month_build(cursor, month=month, select_sql=HISTORY_FULL_SQL)
     cursor.execute(f"SET LOCAL max_parallel_workers_per_gather = {PARALLEL_WORKERS}")
     return False
-
-
-# Rolling one month forward costs ~5 s at 1M, aggregating 12 months of facts ~16 s: beyond three missing
-# months the aggregate is cheaper.
-ROLL_GAP_MAX = 3
 
 
 def _history_month_build(cursor, *, month: dt.date, select_sql: str) -> None:
