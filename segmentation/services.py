@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import logging
 import time
 from decimal import Decimal, InvalidOperation
@@ -18,7 +17,7 @@ from crm import months
 from customers.models import CustomerMonth, MonthlyBalance
 from customers.services import facts
 
-from . import engine, standing
+from . import close_steps, engine, standing
 from .models import (
     MonthClose,
     MonthReopen,
@@ -226,17 +225,9 @@ def _facts_build(*, month: dt.date, version: RuleVersion) -> int:
     return count
 
 
-def month_close_tasks_generate(*, month: dt.date) -> int:
-    """Hook: the service-task capability generates the month's tasks here (inside the close transaction)."""
-    if importlib.util.find_spec("service_tiers.services") is None:  # not built yet; a broken one must raise
-        return 0
-    from service_tiers import services as task_services
-    generate = getattr(task_services, "month_tasks_generate", None)
-    return generate(month=month) if generate else 0
-
-
 def month_close(*, month: dt.date, by=None, build_facts: bool = True) -> MonthClose:
-    """Close a month in ONE transaction: facts → assignments → tier changes → standing → tasks → closed.
+    """Close a month in ONE transaction: facts → assignments → tier changes → standing → registered steps
+    (``close_steps``: service tasks, report aggregates) → closed; then the after-commit steps.
 
     The customers' standing (list sorts, current tiers) follows the latest closed month: closing an
     older month (a correction) leaves it alone.
@@ -278,8 +269,9 @@ def month_close(*, month: dt.date, by=None, build_facts: bool = True) -> MonthCl
         if not MonthClose.objects.filter(month__gt=month, state=MonthClose.State.CLOSED).exists():
             standing.standing_rebuild(month=month)
         lap("standing")
-        month_close_tasks_generate(month=month)
-        lap("tasks")
+        for step in close_steps.registered(after_commit=False):
+            step.run(month=month, version=version)
+            lap(step.name)
         month_close_row.state = MonthClose.State.CLOSED
         month_close_row.rule_version = version
         month_close_row.closed_at = timezone.now()
@@ -290,6 +282,12 @@ def month_close(*, month: dt.date, by=None, build_facts: bool = True) -> MonthCl
     lap("commit")
     standing.standing_vacuum()
     lap("vacuum")
+    for step in close_steps.registered(after_commit=True):
+        try:
+            step.run(month=month, version=version)
+        except Exception:  # the month is closed; a failed follow-up (e.g. a report package) is re-run by hand
+            logger.exception("month_close %s: step %s failed after commit", f"{month:%Y-%m}", step.name)
+        lap(step.name)
     month_close_row.timings = timings
     logger.info("month_close %s: %s customers, %s", f"{month:%Y-%m}", count, timings)
     return month_close_row
