@@ -138,6 +138,8 @@ class AccessLog(models.Model):
         LOGIN_FAILED = "login_failed", _("登录失败")
         LOGOUT = "logout", _("退出")
         DEACTIVATE = "deactivate", _("停用账号")
+        ROLE_CHANGE = "role_change", _("修改角色权限")
+        CO_MAINTAINERS = "co_maintainers", _("修改协同维护人")
 
     at = models.DateTimeField(_("时间"), default=timezone.now)
     action = models.CharField(_("操作"), max_length=20, choices=Action.choices)

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Model
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
-from crm.models import User
-from customers.models import Customer
+from crm.models import AccessLog, User
+from crm.services.audit import access_log_record
+from customers.models import CoMaintainer, Customer
 
 # Profile fields staff edit on the customer pages. Not customer_no (from core banking), nor org unit and
 # maintainers (they change through a recorded handover), nor risk flags (from the credit system).
@@ -48,3 +52,31 @@ def customer_update(*, customer: Customer, data: dict[str, Any], by: User) -> li
     customer._history_user = by
     customer.save(update_fields=[*changed, "updated_at"])
     return changed
+
+
+@transaction.atomic
+def customer_co_maintainers_set(
+    *, customer: Customer, users: list[User], by: User, request: HttpRequest | None = None
+) -> dict | None:
+    """Make ``users`` the customer's co-maintainers (协同维护人); logged (before → after). None when unchanged.
+
+    Co-maintainers see the customer, so only active maintaining staff qualify; the caller has scoped the
+    customer (the customer page or the scoped admin) and ``by`` must hold customers.change_customer.
+    """
+    if not by.has_perm("customers.change_customer"):
+        raise PermissionDenied
+    wanted = {user.pk: user for user in users}
+    inactive = [str(user) for user in wanted.values() if not user.is_active]
+    if inactive:
+        raise ValidationError(_("已停用的员工不能作为协同维护人：%(names)s") % {"names": "、".join(inactive)})
+    current = dict(CoMaintainer.objects.filter(customer=customer).values_list("user_id", "user__username"))
+    removed = set(current) - set(wanted)
+    added = set(wanted) - set(current)
+    if not removed and not added:
+        return None
+    CoMaintainer.objects.filter(customer=customer, user_id__in=removed).delete()
+    CoMaintainer.objects.bulk_create([CoMaintainer(customer=customer, user_id=pk) for pk in added])
+    change = {"before": sorted(current.values()), "after": sorted(u.username for u in wanted.values())}
+    access_log_record(user=by, action=AccessLog.Action.CO_MAINTAINERS, target=customer, request=request,
+                      detail=change)
+    return change
