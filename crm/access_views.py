@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from crm.access_forms import AccessLogFilterForm, GrantForm, HandoverForm
 from crm.models import User
 from crm.scoping import org_subtree_customers
-from crm.selectors import access_log_list, handovers_visible
+from crm.selectors import access_log_list, handover_items_visible, handovers_visible
 from crm.services.access import customer_grant_access, customer_reveal, customer_revoke_access
 from crm.services.handover import customer_handover, handover_receivers, handover_sources
 
@@ -70,7 +70,7 @@ def handover_list(request):
 @permission_required("crm.view_handover", raise_exception=True)
 def handover_detail(request, pk: int):
     handover = get_object_or_404(handovers_visible(user=request.user), pk=pk)
-    items = handover.items.select_related("customer", "previous_maintainer").order_by("customer__customer_no")
+    items = handover_items_visible(handover=handover, user=request.user)
     page = Paginator(items, 100).get_page(request.GET.get("page"))
     return render(request, "crm/handover_detail.html", {"handover": handover, "page": page})
 

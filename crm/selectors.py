@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 
 from crm.masking import mask_id_number, mask_mobile
 from crm.models import AccessLog, CustomerUserObjectPermission, Handover, OrgUnit, User
+from crm.scoping import visible_customers
 
 # Never show these in the change history; ID numbers and mobiles are shown masked.
 HISTORY_SKIPPED_FIELDS = {"created_at", "updated_at"}
@@ -133,6 +134,16 @@ def handovers_visible(*, user) -> QuerySet[Handover]:
         return Handover.objects.none()
     return Handover.objects.filter(org_unit__path__startswith=user.org_unit.path).select_related(
         "by", "from_maintainer", "to_maintainer", "org_unit"
+    )
+
+
+def handover_items_visible(*, handover: Handover, user) -> QuerySet:
+    """The handover's customers that the user may see (visible_customers): a user who sees none gets the
+    handover's counts only, never the names."""
+    return (
+        handover.items.filter(customer__in=visible_customers(user=user).values("pk"))
+        .select_related("customer", "previous_maintainer")
+        .order_by("customer__customer_no")
     )
 
 

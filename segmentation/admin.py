@@ -141,7 +141,8 @@ class RuleVersionAdmin(admin.ModelAdmin):
                 messages.error(request, _("%(month)s 尚未月结，无法模拟") % {"month": raw})
             else:
                 show = request.GET.get("customers") == "1"
-                result = whatif_compute(version=version, month=month, affected_limit=500 if show else 0)
+                result = whatif_compute(version=version, month=month, affected_limit=500 if show else 0,
+                                        viewer=request.user)
                 preview, affected = result if show else (result, None)
                 context.update(month=month, preview=preview, affected=affected,
                                asset_rows=preview.matrix_rows("asset"), segment_rows=preview.matrix_rows("segment"))

@@ -150,7 +150,7 @@ def _customer_form(client, customer):
     assert page.status_code == 200
     form = page.context["adminform"].form
     data = {}
-    for name, field in form.fields.items():
+    for name in form.fields:
         value = form.initial.get(name)
         if value is None or value is False:
             continue

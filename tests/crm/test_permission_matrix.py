@@ -272,7 +272,7 @@ def test_every_admin_url_for_every_role(client, admin_world):
         client.logout()
         if role != "anonymous":
             client.force_login(admin_world["users"][role])
-        for name, url in urls:
+        for _name, url in urls:
             response = client.get(url)
             status = response.status_code
             body = response.content.decode(errors="replace") if status == 200 else ""

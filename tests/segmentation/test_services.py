@@ -11,7 +11,8 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from customers.models import CustomerStanding
+from crm import roles
+from customers.models import Customer, CustomerStanding
 from segmentation import engine, services
 from segmentation.engine import add_months
 from segmentation.models import Assignment, MonthClose, MonthReopen, RuleVersion, RuleVersionChange, TierChange
@@ -190,12 +191,31 @@ def test_whatif_counts_equal_counts_after_publishing_and_closing(org_tree):
     assert len(people) + 1 == preview.customers
 
 
-def test_whatif_lists_affected_customers(org_tree):
+def test_whatif_lists_affected_customers(org_tree, hq_user):
     population(org_tree["OUT-A"])
     services.month_close(month=MONTH, build_facts=False)
     draft = services.rule_version_copy(version=RuleVersion.objects.get(number=1))
     draft.gold_min = Decimal("50000.00")
     services.rule_version_save(version=draft)
-    preview, affected = whatif_compute(version=draft, month=MONTH, affected_limit=50)
+    preview, affected = whatif_compute(version=draft, month=MONTH, affected_limit=50, viewer=hq_user)
     assert {(r["tier_from"], r["tier_to"]) for r in affected} >= {("regular", "gold")}
     assert preview.asset_moved_customers == len([r for r in affected if r["tier_from"] != r["tier_to"]])
+
+
+def test_whatif_lists_only_customers_the_viewer_sees(org_tree, hq_user, rm_a1):
+    """Issue 10, item 4: the aggregates cover the bank; the names only what the viewer may see."""
+    people = population(org_tree["OUT-A"])
+    Customer.objects.filter(pk__in=[p.pk for p in people[:3]]).update(maintainer=rm_a1)
+    services.month_close(month=MONTH, build_facts=False)
+    draft = services.rule_version_copy(version=RuleVersion.objects.get(number=1))
+    draft.gold_min = Decimal("50000.00")
+    services.rule_version_save(version=draft)
+    _whole, everyone = whatif_compute(version=draft, month=MONTH, affected_limit=50, viewer=hq_user)
+    config = UserFactory(username="cfg", org_unit=org_tree["HQ"], is_staff=True, is_superuser=True,
+                         roles=[roles.SYSTEM_ADMIN])
+    preview, affected = whatif_compute(version=draft, month=MONTH, affected_limit=50, viewer=config)
+    assert everyone and affected == []
+    assert preview.asset_moved_customers == _whole.asset_moved_customers > 0  # counts stay whole-bank
+    _rm, own = whatif_compute(version=draft, month=MONTH, affected_limit=50, viewer=rm_a1)
+    allowed = set(Customer.objects.filter(maintainer=rm_a1).values_list("pk", flat=True))
+    assert own and {r["customer_id"] for r in own} <= allowed
