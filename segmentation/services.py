@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm import months
+from crm.month_lock import MonthBusy, month_lock
 from customers.models import CustomerMonth, MonthlyBalance
 from customers.services import facts
 
@@ -225,6 +226,14 @@ def _facts_build(*, month: dt.date, version: RuleVersion) -> int:
     return count
 
 
+def _month_lock(*, month: dt.date, action: str) -> None:
+    """The month's lock (crm.month_lock), refused as a MonthCloseError the commands and admin already show."""
+    try:
+        month_lock(month=month, action=action)
+    except MonthBusy as exc:
+        raise MonthCloseError(str(exc)) from None
+
+
 def month_close(*, month: dt.date, by=None, build_facts: bool = True) -> MonthClose:
     """Close a month in ONE transaction: facts → assignments → tier changes → standing → registered steps
     (``close_steps``: service tasks, report aggregates) → closed; then the after-commit steps.
@@ -251,6 +260,7 @@ def month_close(*, month: dt.date, by=None, build_facts: bool = True) -> MonthCl
         # refreshing the current tiers: refuse it.
         raise MonthCloseError(_("%(month)s 没有导入任何账户余额，不能月结；请先导入该月余额") % label)
     with transaction.atomic():
+        _month_lock(month=month, action=_("月结"))
         month_close_row, _created = MonthClose.objects.select_for_update().get_or_create(month=month)
         if month_close_row.state == MonthClose.State.CLOSED:
             raise MonthCloseError(_("%(month)s 已月结，不能重复月结；如需重算，请由管理员先重新打开该月")
@@ -298,6 +308,7 @@ def month_reopen(*, month: dt.date, reason: str, by=None) -> MonthClose:
     """Reopen a closed month (logged with the reason); its results stay until it is closed again."""
     if not reason or not reason.strip():
         raise MonthCloseError(_("重新打开月份必须填写原因"))
+    _month_lock(month=month, action=_("重新打开"))
     row = MonthClose.objects.select_for_update().filter(month=month).first()
     if row is None or row.state != MonthClose.State.CLOSED:
         raise MonthCloseError(_("%(month)s 尚未月结，无需重新打开") % {"month": f"{month:%Y-%m}"})

@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.models import AccessLog
+from crm.month_lock import MonthBusy, month_lock
 from crm.services.audit import access_log_record
 from customers.importers.balance_rows import TEMP_COLUMNS as BALANCE_TEMP_COLUMNS
 from customers.importers.balance_rows import check_balance_chunk
@@ -278,6 +279,10 @@ def balances_import(
         today = _today()
         if month > today.replace(day=1):
             raise FileError(_("不能导入未来月份（%(m)s）的余额。") % {"m": f"{month:%Y-%m}"})
+        try:  # held until this import commits: the month cannot be closed or reopened meanwhile
+            month_lock(month=month, action=_("导入余额"))
+        except MonthBusy as exc:
+            raise FileError(str(exc)) from None
         if month_is_closed(month):
             raise FileError(_("%(m)s 已关账，不能再导入该月余额。") % {"m": f"{month:%Y-%m}"})
         table = open_table(file, columns=BALANCE_COLUMNS, max_rows=limit)
