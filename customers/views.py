@@ -19,7 +19,7 @@ from .filters import DEFAULT_SORT, CustomerFilter
 from .forms import ContactLogForm, CustomerProfileForm
 from .selectors import SearchShape, customer_360, customer_page, search_shape
 from .services.contact_log import contact_log_create
-from .services.customer_profile import PROFILE_FIELDS, customer_update
+from .services.customer_profile import PROFILE_FIELDS, CustomerEditConflict, customer_update
 
 RESULTS_TARGET = "results"
 
@@ -153,9 +153,20 @@ def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             # form.is_valid() has already written the cleaned values onto form.instance: start from the database.
             fresh = get_object_or_404(editable_customers(user=request.user), pk=pk)
-            changed = customer_update(
-                customer=fresh, data={name: form.cleaned_data[name] for name in PROFILE_FIELDS if name in form.fields}, by=request.user
-            )
+            data = {name: form.cleaned_data[name] for name in PROFILE_FIELDS if name in form.fields}
+            try:
+                changed = customer_update(customer=fresh, data=data, by=request.user,
+                                          version=form.cleaned_data["version"])
+            except CustomerEditConflict as conflict:
+                # Keep what the user typed, on top of the row as it is now: saving again is a knowing overwrite.
+                current = get_object_or_404(editable_customers(user=request.user), pk=pk)
+                posted = request.POST.copy()
+                posted["version"] = current.updated_at.isoformat()
+                form = CustomerProfileForm(posted, instance=current)
+                form.is_valid()
+                messages.error(request, _("资料未保存：在您打开此页面后，其他人修改了这位客户的资料。请核对下列变化后再保存。"))
+                return render(request, "customers/edit.html",
+                              {"customer": current, "form": form, "conflict": conflict.changes}, status=409)
             if changed:
                 messages.success(request, _("客户资料已保存。"))
             else:

@@ -29,12 +29,25 @@ from .selectors import whatif_compute
 
 
 class RuleVersionForm(forms.ModelForm):
+    # The draft's updated_at when the form was opened: two admins editing one draft never lose an edit.
+    opened_at = forms.DateTimeField(widget=forms.HiddenInput, required=False)
+
     class Meta:
         model = RuleVersion
         fields = ["change_note", *[f.name for f in rule_parameter_fields()]]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["opened_at"] = self.instance.updated_at
+
     def _post_clean(self):
         super()._post_clean()
+        if self.instance.pk and "opened_at" in self.cleaned_data:
+            # Inside admin's transaction: the row stays locked until the save.
+            error = services.rule_version_stale_error(version=self.instance, opened_at=self.cleaned_data["opened_at"])
+            if error:
+                self.add_error(None, error)
         if not self.errors:
             for message in services.rule_version_errors(self.instance):
                 self.add_error(None, message)
@@ -62,7 +75,7 @@ class RuleVersionAdmin(admin.ModelAdmin):
     change_form_template = "admin/segmentation/ruleversion/change_form.html"
     fieldsets = [
         (gettext_lazy("版本"), {"fields": ["number", "state", "effective_month", "change_note", "author",
-                                          "published_at", "published_by"]}),
+                                          "published_at", "published_by", "opened_at"]}),
         (gettext_lazy("贡献度（FTP）"), {"fields": ["deposit_ftp_rate", "loan_ftp_rate"]}),
         (gettext_lazy("资产等级"), {"fields": ["asset_metric", "gold_min", "platinum_min", "diamond_min",
                                             "downgrade_grace_months"]}),
@@ -102,7 +115,7 @@ class RuleVersionAdmin(admin.ModelAdmin):
         return initial
 
     def save_model(self, request, obj, form, change):
-        services.rule_version_save(version=obj, by=request.user)
+        services.rule_version_save(version=obj, by=request.user, opened_at=form.cleaned_data.get("opened_at"))
 
     def get_urls(self):
         extra = [

@@ -147,13 +147,35 @@ def _as_text(value, field=None) -> str:
     return str(value)
 
 
+def rule_version_stale_error(*, version: RuleVersion, opened_at: dt.datetime | None) -> str | None:
+    """Lock the stored draft and say (Chinese) why a form opened at ``opened_at`` may not overwrite it, or None.
+
+    Call inside a transaction: the row stays locked until it ends, so a concurrent publish waits.
+    """
+    stored = RuleVersion.objects.select_for_update().filter(pk=version.pk).first()
+    if stored is None:
+        return None
+    if stored.is_published:
+        return _("该规则版本已发布，不可修改，请复制为新草稿")
+    if opened_at is not None and stored.updated_at != opened_at:
+        return _("该草稿在您打开后已被他人修改（%(at)s）：请重新打开后再修改，以免覆盖对方的修改")% {
+            "at": timezone.localtime(stored.updated_at).strftime("%Y-%m-%d %H:%M:%S")}
+    return None
+
+
 @transaction.atomic
-def rule_version_save(*, version: RuleVersion, by=None, old: RuleVersion | None = None) -> RuleVersion:
-    """Save a draft and log each changed field (from → to). Published versions are read-only."""
-    if version.pk and old is None:
+def rule_version_save(*, version: RuleVersion, by=None, opened_at: dt.datetime | None = None) -> RuleVersion:
+    """Save a draft and log each changed field (from → to). Published versions are read-only.
+
+    The stored row is locked first (a concurrent publish or save waits, then is seen); with ``opened_at``
+    (the draft's ``updated_at`` when the form was opened) a save over a newer draft is refused.
+    """
+    old = None
+    if version.pk:
+        error = rule_version_stale_error(version=version, opened_at=opened_at)
+        if error:
+            raise ValidationError(error)
         old = RuleVersion.objects.get(pk=version.pk)
-    if old is not None and old.is_published:
-        raise ValidationError(_("已发布的规则版本不可修改，请复制为新草稿"))
     if version.number is None:
         version.number = (RuleVersion.objects.aggregate(n=Max("number"))["n"] or 0) + 1
     if version.author_id is None and by is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,6 +11,7 @@ from django.db.models import Model
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
+from crm.masking import mask_id_number, mask_mobile
 from crm.models import AccessLog, User
 from crm.services.audit import access_log_record
 from customers.models import CoMaintainer, Customer
@@ -34,16 +36,69 @@ def _comparable(value: Any) -> Any:
     return value.pk if isinstance(value, Model) else value
 
 
+class CustomerEditConflict(Exception):
+    """The profile changed since the form was opened; ``changes`` says what, by whom and when (masked)."""
+
+    def __init__(self, changes: list[dict[str, Any]]):
+        super().__init__("customer changed since the form was opened")
+        self.changes = changes
+
+
+def _display(name: str, value: Any) -> str:
+    if value in (None, ""):
+        return "—"
+    if name == "id_number":
+        return mask_id_number(value)
+    if name == "mobile":
+        return mask_mobile(value)
+    return str(value)
+
+
+def _changes_since(customer: Customer, version: datetime) -> list[dict[str, Any]]:
+    """Profile fields that differ between the version the form was opened on and the stored row.
+
+    The history row written by the save that produced ``version`` is the first one at or after it (its
+    history_date follows the row's updated_at by microseconds); later rows name who changed what.
+    """
+    records = list(customer.history.filter(history_date__gte=version).select_related("history_user")
+                   .order_by("history_date", "history_id"))
+    base, later = (records[0], records[1:]) if records else (None, [])
+    last = later[-1] if later else None
+    changes = []
+    for name in PROFILE_FIELDS:
+        field = Customer._meta.get_field(name)
+        then = getattr(base, field.attname) if base is not None else None
+        now = getattr(customer, field.attname)
+        if base is not None and then == now:
+            continue
+        if field.is_relation:
+            then = field.related_model.objects.filter(pk=then).first() if then else None
+            now = getattr(customer, name)
+        changes.append({
+            "field": name, "label": str(field.verbose_name), "then": _display(name, then), "now": _display(name, now),
+            "by": str(last.history_user) if last is not None and last.history_user else "",
+            "at": last.history_date if last is not None else customer.updated_at,
+        })
+    return changes
+
+
 @transaction.atomic
-def customer_update(*, customer: Customer, data: dict[str, Any], by: User) -> list[str]:
+def customer_update(
+    *, customer: Customer, data: dict[str, Any], by: User, version: datetime | None = None
+) -> list[str]:
     """Write the changed profile fields (``data`` is a form's cleaned data); returns the names changed.
 
-    Only fields whose value differs are saved, with ``save(update_fields=…)``; the change history
-    (django-simple-history) records ``by`` as the author.
+    With ``version`` (the ``updated_at`` the form was opened on) the row is locked and a save over a newer
+    version is refused with CustomerEditConflict (nothing written): no silent lost update. Only fields
+    whose value differs are saved, with ``save(update_fields=…)``; the history records ``by`` as author.
     """
     unknown = set(data) - set(PROFILE_FIELDS)
     if unknown:
         raise ValueError(f"not profile fields: {sorted(unknown)}")
+    if version is not None:
+        customer = Customer.objects.select_for_update(of=("self",)).get(pk=customer.pk)
+        if customer.updated_at != version:
+            raise CustomerEditConflict(_changes_since(customer, version))
     changed = [name for name, value in data.items() if _stored(customer, name) != _comparable(value)]
     if not changed:
         return []

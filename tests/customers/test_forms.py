@@ -16,7 +16,8 @@ ID_NUMBER = ID_17 + resident_id_check_digit(ID_17)
 
 
 def _data(**changes) -> dict:
-    data = {"name": "刘一", "id_type": "", "id_number": "", "mobile": "", "gender": "", "birth_date": ""}
+    data = {"name": "刘一", "id_type": "", "id_number": "", "mobile": "", "gender": "", "birth_date": "",
+            "version": "2026-01-01T00:00:00+00:00"}  # the form only parses it; the service compares it
     data.update(changes)
     return data
 

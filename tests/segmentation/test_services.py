@@ -148,9 +148,8 @@ def test_publishing_a_bad_draft_is_refused_with_reasons(db):
 def test_published_version_is_read_only_and_changes_are_logged(org_tree):
     admin = UserFactory(username="admin2", org_unit=org_tree["HQ"])
     draft = services.rule_version_copy(version=RuleVersion.objects.get(number=1), by=admin)
-    old = RuleVersion.objects.get(pk=draft.pk)
     draft.gold_min = Decimal("120000.00")
-    services.rule_version_save(version=draft, by=admin, old=old)
+    services.rule_version_save(version=draft, by=admin, opened_at=draft.updated_at)
     change = RuleVersionChange.objects.get(version=draft, field="gold_min")
     assert (change.old_value, change.new_value, change.changed_by) == ("100000.00", "120000.00", admin)
     services.rule_version_publish(version=draft, by=admin)
@@ -219,3 +218,19 @@ def test_whatif_lists_only_customers_the_viewer_sees(org_tree, hq_user, rm_a1):
     _rm, own = whatif_compute(version=draft, month=MONTH, affected_limit=50, viewer=rm_a1)
     allowed = set(Customer.objects.filter(maintainer=rm_a1).values_list("pk", flat=True))
     assert own and {r["customer_id"] for r in own} <= allowed
+
+
+def test_a_draft_saved_from_a_stale_form_is_refused(org_tree):
+    """Issue 10, item 9: two admins on one draft; the second save (opened before the first) is refused."""
+    draft = services.rule_version_copy(version=RuleVersion.objects.get(number=1))
+    opened = draft.updated_at
+    first = RuleVersion.objects.get(pk=draft.pk)
+    first.gold_min = Decimal("120000.00")
+    services.rule_version_save(version=first, opened_at=opened)
+    second = RuleVersion.objects.get(pk=draft.pk)
+    second.diamond_min = Decimal("9000000.00")
+    second.gold_min = Decimal("100000.00")
+    with pytest.raises(ValidationError, match="已被他人修改"):
+        services.rule_version_save(version=second, opened_at=opened)
+    draft.refresh_from_db()
+    assert draft.gold_min == Decimal("120000.00")
