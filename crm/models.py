@@ -180,8 +180,10 @@ class Handover(models.Model):
     """One reassignment of customers from one maintainer (or several) to another, with a reason."""
 
     created_at = models.DateTimeField(_("交接时间"), default=timezone.now)
+    # Empty for a handover made by an import run from the command line (the reason names the file).
     by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), on_delete=models.PROTECT, related_name="handovers_done"
+        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="handovers_done",
     )
     # Empty when the selection spanned several previous maintainers (each is on its item).
     from_maintainer = models.ForeignKey(
