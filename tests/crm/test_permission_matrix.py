@@ -42,6 +42,7 @@ RULES: dict[str, Rule] = {
     "set_language": Rule(everyone(302), method="POST", data={"language": "zh-hans", "next": "/"}),
     "customers:list": Rule(logged_in(200)),
     "customers:export": Rule(logged_in(200)),
+    "customers:search": Rule(logged_in(302), method="POST", data={"q": "110101199001011234"}),
     "customers:detail": Rule(
         logged_in(SCOPED, hq=(200, 200), auditor=(200, 200), sysadmin=(404, 404)), kwargs="customer"
     ),
