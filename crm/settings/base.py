@@ -155,10 +155,13 @@ CONTENT_SECURITY_POLICY = {
 # tables crm.CustomerUserObjectPermission / CustomerGroupObjectPermission (guardian finds them by the FK).
 ANONYMOUS_USER_NAME = None  # no guardian "AnonymousUser" row: anonymous visitors get nothing
 
-# django-axes: lock a username (from one IP) after 5 failed logins; an admin unlocks (admin → Axes).
+# django-axes: lock a username (from any IP), and an IP, after 5 failed logins; an admin unlocks (admin → Axes),
+# or the cool-off ends it.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Two independent limits: a username from any address (guessing one account from many addresses), and an
+# address for any username (one source trying many accounts). Each locks after AXES_FAILURE_LIMIT failures.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_IPWARE_PROXY_COUNT = env.int("AXES_IPWARE_PROXY_COUNT", default=None)

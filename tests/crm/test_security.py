@@ -205,3 +205,36 @@ def test_ui_is_chinese_first_whatever_the_browser_language(client):
     # … until the user picks English with the language switch (a cookie)
     client.post("/i18n/setlang/", {"language": "en", "next": "/accounts/login/"})
     assert client.get("/accounts/login/").headers["Content-Language"] == "en"
+
+
+def test_username_locks_after_five_failures_from_different_addresses(client, rm_a1):
+    """Issue 10, item 6: five guesses in all, whatever the number of source addresses."""
+    for n in range(5):
+        client.post(reverse("login"), {"username": "rm_a1", "password": "bad"}, REMOTE_ADDR=f"10.0.0.{n + 1}")
+    response = client.post(reverse("login"), {"username": "rm_a1", "password": "demo12345"},
+                           REMOTE_ADDR="10.0.0.99")
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+def test_one_address_locks_after_five_failures_over_many_usernames(client, rm_a1):
+    for n in range(5):
+        client.post(reverse("login"), {"username": f"guess{n}", "password": "bad"}, REMOTE_ADDR="10.0.0.7")
+    response = client.post(reverse("login"), {"username": "rm_a1", "password": "demo12345"}, REMOTE_ADDR="10.0.0.7")
+    assert response.status_code == 429
+    # the account itself is not locked for its owner elsewhere
+    response = client.post(reverse("login"), {"username": "rm_a1", "password": "demo12345"}, REMOTE_ADDR="10.0.0.8")
+    assert response.status_code == 302
+
+
+def test_lockout_ends_after_the_cool_off(client, rm_a1):
+    import datetime
+
+    import time_machine
+
+    with time_machine.travel(datetime.datetime(2026, 11, 30, 9, 0, tzinfo=datetime.UTC), tick=False) as clock:
+        for n in range(5):
+            client.post(reverse("login"), {"username": "rm_a1", "password": "bad"}, REMOTE_ADDR=f"10.0.1.{n + 1}")
+        assert client.post(reverse("login"), {"username": "rm_a1", "password": "demo12345"}).status_code == 429
+        clock.shift(datetime.timedelta(minutes=61))
+        assert client.post(reverse("login"), {"username": "rm_a1", "password": "demo12345"}).status_code == 302
