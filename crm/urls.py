@@ -10,6 +10,11 @@ urlpatterns = [
     path("", home, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Own templates (not registration/…): those names would also restyle the admin's password pages.
+    path("accounts/password/", auth_views.PasswordChangeView.as_view(
+        template_name="crm/password_change_form.html"), name="password_change"),
+    path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(
+        template_name="crm/password_change_done.html"), name="password_change_done"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("customers/import/", include("customers.import_urls")),
     path("customers/", include("customers.urls")),

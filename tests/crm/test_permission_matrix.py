@@ -39,6 +39,8 @@ RULES: dict[str, Rule] = {
     "home": Rule(logged_in(302)),
     "login": Rule(everyone(200)),
     "logout": Rule(everyone(302), method="POST"),
+    "password_change": Rule(logged_in(200)),
+    "password_change_done": Rule(logged_in(200)),
     "set_language": Rule(everyone(302), method="POST", data={"language": "zh-hans", "next": "/"}),
     "customers:list": Rule(logged_in(200)),
     "customers:export": Rule(logged_in(200)),

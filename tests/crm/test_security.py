@@ -238,3 +238,28 @@ def test_lockout_ends_after_the_cool_off(client, rm_a1):
         assert client.post(reverse("login"), {"username": "rm_a1", "password": "demo12345"}).status_code == 429
         clock.shift(datetime.timedelta(minutes=61))
         assert client.post(reverse("login"), {"username": "rm_a1", "password": "demo12345"}).status_code == 302
+
+
+def test_staff_change_their_own_password_from_the_user_menu(client, rm_a1):
+    """Issue 10, item 7: Django's views, in Chinese, with the configured validators."""
+    client.force_login(rm_a1)
+    page = client.get(reverse("customers:list")).content.decode()
+    assert f'href="{reverse("password_change")}"' in page and "修改密码" in page
+    url = reverse("password_change")
+    # a weak new password is refused by the validators, in Chinese
+    response = client.post(url, {"old_password": "demo12345", "new_password1": "12345678",
+                                 "new_password2": "12345678"})
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "密码未修改" in body and ("太短" in body or "至少" in body)
+    # a wrong old password too
+    response = client.post(url, {"old_password": "nope", "new_password1": "Qz7!longer-pass",
+                                 "new_password2": "Qz7!longer-pass"})
+    assert response.status_code == 200
+    # the right one changes it, and the session survives
+    response = client.post(url, {"old_password": "demo12345", "new_password1": "Qz7!longer-pass",
+                                 "new_password2": "Qz7!longer-pass"})
+    assert response.status_code == 302 and response["Location"] == reverse("password_change_done")
+    rm_a1.refresh_from_db()
+    assert rm_a1.check_password("Qz7!longer-pass")
+    assert "密码已修改" in client.get(reverse("password_change_done")).content.decode()
