@@ -119,6 +119,19 @@ def test_production_refuses_to_start_without_secret_key():
     assert result.returncode != 0 and "SECRET_KEY" in result.stderr
 
 
+def test_production_refuses_to_start_without_database_url(tmp_path):
+    """Issue 10, item 12: no embedded database in production; a clear message instead."""
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update({"ALLOWED_HOSTS": "crm.example.cn", "DJANGO_SETTINGS_MODULE": "crm.settings.production",
+                "SECRET_KEY": "x" * 30 + "-production-secret-7f3k2m9q1z"})
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=BASE_DIR, env=env, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode != 0
+    assert "DATABASE_URL is not set" in result.stderr and "生产环境必须设置 DATABASE_URL" in result.stderr
+    assert "embedded" not in result.stdout.lower()
+
+
 @pytest.mark.parametrize("value", ["=HYPERLINK(\"http://x\",\"点我\")", "+1", "-1", "@x", "\tcmd", "\r=1"])
 def test_safe_cell_neutralises_formulas(value, tmp_path):
     assert safe_cell(value) == "'" + value
