@@ -276,3 +276,47 @@ def test_staff_change_their_own_password_from_the_user_menu(client, rm_a1):
     rm_a1.refresh_from_db()
     assert rm_a1.check_password("Qz7!longer-pass")
     assert "密码已修改" in client.get(reverse("password_change_done")).content.decode()
+
+
+@pytest.mark.parametrize("language,texts", [("zh-hans", ["页面不存在", "返回首页"]), ("en", None)])
+def test_404_page_in_the_site_layout(client, rm_a1, language, texts):
+    """Issue 10, item 13: the site's own error page, with navigation, in the chosen language."""
+    client.force_login(rm_a1)
+    if language == "en":
+        client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    response = client.get("/customers/999999999/")
+    assert response.status_code == 404
+    body = response.content.decode()
+    assert 'data-testid="error-page"' in body and 'class="navbar' in body and 'href="/"' in body
+    if texts:
+        assert all(text in body for text in texts)
+    else:
+        assert "Page not found" in body and "页面不存在" not in body
+
+
+def test_403_page_has_navigation_and_logs_no_traceback(client, rm_a1, caplog):
+    client.force_login(rm_a1)
+    with caplog.at_level("WARNING", logger="django.request"):
+        response = client.get(reverse("access:handover_list"))
+    assert response.status_code == 403
+    assert "无权访问" in response.content.decode() and 'data-testid="error-page"' in response.content.decode()
+    from crm.log_filters import ForbiddenWithoutTraceback
+
+    records = [r for r in caplog.records if r.name == "django.request"]
+    assert records and all(ForbiddenWithoutTraceback().filter(r) and r.exc_info is None for r in records)
+
+
+def test_over_limit_request_body_gets_the_400_page(client, rm_a1, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    client.force_login(rm_a1)
+    response = client.post(reverse("customers:search"), {"q": "x" * 5000})
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "请求无效" in body and 'data-testid="error-page"' in body and "Traceback" not in body
+
+
+def test_500_page_renders_in_the_layout_without_a_request_context():
+    from django.template.loader import render_to_string
+
+    html = render_to_string("500.html")
+    assert "系统错误" in html and 'href="/"' in html
