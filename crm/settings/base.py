@@ -184,6 +184,8 @@ EXPORT_MAX_ROWS = env.int("EXPORT_MAX_ROWS", default=100_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=50 * 1024 * 1024)
+# Uploaded files not confirmed nor cancelled are deleted after this (crm.uploads.uploads_purge_expired).
+UPLOAD_RETENTION_SECONDS = env.int("UPLOAD_RETENTION_SECONDS", default=3600)
 
 LOGGING = {
     "version": 1,
