@@ -222,6 +222,8 @@ class ContactLogForm(forms.ModelForm):
         if not self.is_bound:
             self.initial.setdefault("contacted_on", timezone.localdate())
         self.fields["summary"].error_messages["required"] = _("请填写交往内容。")
+        self.fields["summary"].error_messages["max_length"] = _(
+            "交往内容不能超过 %(limit_value)d 个字（当前 %(show_value)d 个字），请精简后再保存。")
         self.fields["contacted_on"].error_messages["required"] = _("请填写联系日期。")
         self.fields["channel"].error_messages["required"] = _("请选择联系方式。")
         self.helper = FormHelper()
