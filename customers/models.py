@@ -4,9 +4,8 @@ from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import F, Func, Q
-from django.db.models.functions import Length
+from django.db.models.functions import Cast, ExtractMonth, Length, Right
 from django.db.models.lookups import LessThanOrEqual
-from django.db.models.functions import Cast, ExtractMonth, Right
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
