@@ -38,6 +38,7 @@ SCOPED = (200, 404)
 RULES: dict[str, Rule] = {
     "home": Rule(logged_in(302)),
     "login": Rule(everyone(200)),
+    "favicon": Rule(everyone(301)),
     "logout": Rule(everyone(302), method="POST"),
     "password_change": Rule(logged_in(200)),
     "password_change_done": Rule(logged_in(200)),

@@ -320,3 +320,15 @@ def test_500_page_renders_in_the_layout_without_a_request_context():
 
     html = render_to_string("500.html")
     assert "系统错误" in html and 'href="/"' in html
+
+
+def test_no_inline_style_attribute_in_any_template_or_script():
+    """Issue 10, item 15: the CSP refuses inline styles; none may be written into a page."""
+    offenders = [
+        str(path.relative_to(BASE_DIR)) for folder in ("templates", "static/js", "static/css")
+        for path in (BASE_DIR / folder).rglob("*") if path.is_file() and path.suffix in {".html", ".js"}
+        and ("style=" in path.read_text(encoding="utf-8") or ".setAttribute(\"style\"" in path.read_text(encoding="utf-8"))
+    ]
+    assert not offenders
+    base = (BASE_DIR / "templates" / "base.html").read_text(encoding="utf-8")
+    assert 'rel="icon"' in base and '"includeIndicatorStyles": false' in base
