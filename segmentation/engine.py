@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 
+from crm.months import add_months, month_end
 from crm.partitions import (
     month_partition_build,
     month_partition_exists,
@@ -159,16 +160,6 @@ ENGINE_SETTINGS = {"work_mem": "256MB", "jit": "off", "max_parallel_workers_per_
 # The rules over a finished history (a CREATE TABLE … AS) do run in parallel: no shared hash table to build
 # per worker, each worker computes its share of the rows. Two workers on the benchmark's two cores.
 PARALLEL_WORKERS = 2
-
-
-def add_months(month: dt.date, n: int) -> dt.date:
-    """First day of the month ``n`` months after ``month`` (negative goes back)."""
-    index = month.year * 12 + month.month - 1 + n
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
-def month_end(month: dt.date) -> dt.date:
-    return add_months(month, 1) - dt.timedelta(days=1)
 
 
 def born_by_for_age(*, end: dt.date, years: int) -> dt.date:

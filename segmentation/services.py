@@ -13,9 +13,8 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm import months
 from customers.models import CustomerMonth, MonthlyBalance
-from customers.services import facts
+from segmentation import facts
 
 from . import close_steps, engine, standing
 from .models import (
@@ -208,14 +207,6 @@ def rule_version_in_force(*, month: dt.date) -> RuleVersion | None:
 
 
 # ---------------------------------------------------------------- month close
-
-def month_parse(value: str) -> dt.date:
-    """'2024-06' → date(2024, 6, 1); MonthCloseError (Chinese) for anything else."""
-    try:
-        return months.month_parse(value)
-    except months.MonthFormatError as exc:
-        raise MonthCloseError(str(exc)) from None
-
 
 def _facts_build(*, month: dt.date, version: RuleVersion) -> int:
     """The facts step: the month's CustomerMonth partition from its balances, with the version's FTP rates."""

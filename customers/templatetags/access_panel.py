@@ -2,14 +2,14 @@
 
 from django import template
 
-from crm.scoping import org_subtree_customers
-from crm.selectors import customer_grants, customer_history
-from crm.services.handover import handover_receivers
+from customers.access_selectors import customer_grants, customer_history
+from customers.scoping import org_subtree_customers
+from customers.services.handover import handover_receivers
 
 register = template.Library()
 
 
-@register.inclusion_tag("crm/customer_access_panel.html", takes_context=True)
+@register.inclusion_tag("customers/access/customer_access_panel.html", takes_context=True)
 def customer_access_panel(context, customer):
     request = context.get("request")
     user = request.user

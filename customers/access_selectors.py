@@ -7,8 +7,9 @@ from datetime import datetime
 
 from django.db.models import Q, QuerySet
 
-from crm.masking import mask_id_number, mask_mobile
 from crm.models import AccessLog, CustomerUserObjectPermission, Handover, OrgUnit, User
+from customers.masking import mask_id_number, mask_mobile
+from customers.models import Customer
 
 # Never show these in the change history; ID numbers and mobiles are shown masked.
 HISTORY_SKIPPED_FIELDS = {"created_at", "updated_at"}
@@ -75,8 +76,6 @@ def customer_history(*, customer, limit: int = 20) -> list[HistoryEntry]:
 
     Three queries whatever the length: the history rows, the users and the org units they mention.
     """
-    from customers.models import Customer
-
     records = list(
         customer.history.select_related("history_user").order_by("-history_date", "-history_id")[: limit + 1]
     )
