@@ -12,10 +12,17 @@ from django.views.decorators.http import require_POST
 
 from crm.models import User
 from customers.access_forms import AccessLogFilterForm, GrantForm, HandoverForm
-from customers.access_selectors import access_log_list, handovers_visible
+from customers.access_selectors import (
+    access_log_list,
+    grant_receivers,
+    handover_candidates,
+    handover_receivers,
+    handover_sources,
+    handovers_visible,
+)
 from customers.scoping import org_subtree_customers
 from customers.services.access import customer_grant_access, customer_reveal, customer_revoke_access
-from customers.services.handover import customer_handover, handover_receivers, handover_sources
+from customers.services.handover import customer_handover
 
 
 @require_POST
@@ -26,15 +33,11 @@ def customer_reveal_view(request, pk: int):
     return render(request, template, {"customer": customer})
 
 
-def _grant_receivers(*, by: User, customer):
-    return handover_receivers(by=by).exclude(pk=by.pk).exclude(pk=customer.maintainer_id or 0)
-
-
 @require_POST
 @permission_required("crm.grant_customer_access", raise_exception=True)
 def customer_grant_view(request, pk: int):
     customer = get_object_or_404(org_subtree_customers(user=request.user), pk=pk)
-    form = GrantForm(request.POST, receivers=_grant_receivers(by=request.user, customer=customer))
+    form = GrantForm(request.POST, receivers=grant_receivers(by=request.user, customer=customer))
     if form.is_valid():
         try:
             customer_grant_access(
@@ -85,17 +88,11 @@ def handover_create(request):
     form = HandoverForm(request.POST, **kwargs)
     if form.is_valid():
         data = form.cleaned_data
-        customers = org_subtree_customers(user=request.user)
-        if data["from_maintainer"]:
-            customers = customers.filter(maintainer=data["from_maintainer"])
-        if data["customer_nos"]:
-            wanted = set(data["customer_nos"])
-            found = set(customers.filter(customer_no__in=wanted).values_list("customer_no", flat=True))
-            missing = sorted(wanted - found)
-            if missing:
-                form.add_error("customer_nos", _("以下客户号不在可交接范围内（不存在、不属于本机构或不由所选原维护人维护）：%(nos)s")
-                               % {"nos": "、".join(missing[:20]) + ("……" if len(missing) > 20 else "")})
-            customers = customers.filter(customer_no__in=wanted)
+        customers, missing = handover_candidates(by=request.user, from_maintainer=data["from_maintainer"],
+                                                 customer_nos=data["customer_nos"])
+        if missing:
+            form.add_error("customer_nos", _("以下客户号不在可交接范围内（不存在、不属于本机构或不由所选原维护人维护）：%(nos)s")
+                           % {"nos": "、".join(missing[:20]) + ("……" if len(missing) > 20 else "")})
         if form.is_valid():
             try:
                 handover = customer_handover(

@@ -97,7 +97,7 @@ def visible_org_units(*, user: User) -> QuerySet[OrgUnit]:
     """Org units a user may filter by: their own unit's subtree (everything for a role-less superuser)."""
     if user.is_superuser and not roles.role_names(user):
         return OrgUnit.objects.all()
-    if not user.org_unit_id:
+    if user.org_unit is None:
         return OrgUnit.objects.none()
     return OrgUnit.objects.filter(path__startswith=user.org_unit.path)
 
@@ -129,7 +129,7 @@ class CappedPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         source = self.object_list if self.count_source is None else self.count_source
-        return source.order_by()[: self.cap + 1].count()
+        return source.order_by()[: self.cap + 1].count()  # type: ignore[attr-defined]  # always a QuerySet here
 
     @property
     def capped(self) -> bool:
@@ -163,7 +163,7 @@ def customer_page(*, customers: QuerySet[Customer], page: str | None,
     number = 1
     if page not in (None, ""):
         try:
-            number = int(page)
+            number = int(str(page))
         except (TypeError, ValueError):
             messages.append(_("页码“%(page)s”不是有效的数字，已显示第 1 页。") % {"page": str(page)[:20]})
             number = 1

@@ -8,36 +8,11 @@ from django.db.models import Count, Max, Min, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm import roles
 from crm.models import AccessLog, Handover, HandoverItem, User
 from crm.services.audit import ClientRequest, access_log_record
+from customers.access_selectors import handover_receivers
 from customers.models import CoMaintainer, Customer
 from customers.scoping import org_subtree_customers
-
-RECEIVER_ROLES = [*roles.MAINTAINER_ROLES, roles.BRANCH_HEAD]
-
-
-def handover_receivers(*, by: User) -> QuerySet[User]:
-    """Active staff of the branch head's subtree who may maintain customers."""
-    if not by.org_unit_id:
-        return User.objects.none()
-    return (
-        User.objects.filter(
-            is_active=True, org_unit__path__startswith=by.org_unit.path, groups__name__in=RECEIVER_ROLES
-        )
-        .select_related("org_unit")
-        .distinct()
-        .order_by("org_unit__path", "username")
-    )
-
-
-def handover_sources(*, by: User) -> QuerySet[User]:
-    """Staff of the subtree (active or not) a branch head may take customers from."""
-    if not by.org_unit_id:
-        return User.objects.none()
-    return User.objects.filter(org_unit__path__startswith=by.org_unit.path).select_related("org_unit").order_by(
-        "org_unit__path", "username"
-    )
 
 
 def _history_insert_sql() -> tuple[str, list[str]]:

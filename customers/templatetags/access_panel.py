@@ -2,9 +2,8 @@
 
 from django import template
 
-from customers.access_selectors import customer_grants, customer_history
+from customers.access_selectors import customer_grants, customer_history, grant_receivers
 from customers.scoping import org_subtree_customers
-from customers.services.handover import handover_receivers
 
 register = template.Library()
 
@@ -18,7 +17,7 @@ def customer_access_panel(context, customer):
     ).exists()
     receivers = []
     if can_grant:
-        receivers = handover_receivers(by=user).exclude(pk=user.pk).exclude(pk=customer.maintainer_id or 0)
+        receivers = grant_receivers(by=user, customer=customer)
     return {
         "customer": customer,
         "request": request,
