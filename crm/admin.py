@@ -3,11 +3,15 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from crm.services.handover import user_deactivate, user_deactivation_error
-from crm.services.staff import ROLE_FIELDS, user_roles_may_change, user_roles_set
-from customers.admin import CustomerScopedAdminMixin
+from crm.services.staff import (
+    ROLE_FIELDS,
+    user_deactivate,
+    user_deactivation_error,
+    user_roles_may_change,
+    user_roles_set,
+)
 
-from .models import AccessLog, CustomerUserObjectPermission, Handover, OrgUnit, User
+from .models import AccessLog, Handover, OrgUnit, User
 
 
 @admin.register(OrgUnit)
@@ -77,7 +81,7 @@ class UserAdmin(BaseUserAdmin):
         if roles:
             user_roles_set(user=obj, by=request.user, request=request, **roles)
         if obj._admin_deactivate:
-            user_deactivate(user=obj, by=request.user, request=request)
+            user_deactivate(user=obj, by=request.user, request=request, via="admin")
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -110,15 +114,6 @@ class HandoverAdmin(ReadOnlyAdmin):
     search_fields = ["reason", "to_maintainer__username", "from_maintainer__username"]
     # No inline of the items: a handover may move thousands of customers; its page lists them paginated.
 
-
-@admin.register(CustomerUserObjectPermission)
-class CustomerGrantAdmin(CustomerScopedAdminMixin, ReadOnlyAdmin):
-    """Grants are made and revoked from the customer page (by branch heads); admin only lists them."""
-
-    customer_path = "content_object"
-    list_display = ["content_object", "user", "permission", "granted_by", "granted_at"]
-    list_select_related = ["content_object", "user", "permission__content_type", "granted_by"]
-    search_fields = ["user__username", "content_object__customer_no"]
 
 admin.site.site_header = _("客户差别化管理 · 系统管理")
 admin.site.site_title = _("银行CRM系统管理")

@@ -16,9 +16,10 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
-from crm.masking import mask_id_number, mask_mobile
-from crm.models import OrgUnit
-from crm.scoping import visible_customers
+from crm.admin import ReadOnlyAdmin
+from crm.models import CustomerUserObjectPermission, OrgUnit
+from customers.masking import mask_id_number, mask_mobile
+from customers.scoping import visible_customers
 
 from .models import (
     Account,
@@ -34,7 +35,7 @@ from .selectors import customer_search
 from .services.customer_profile import PROFILE_FIELDS, customer_co_maintainers_set, customer_update
 
 # Shown masked in admin for everybody (change form, history list diffs, version pages); the full values are
-# revealed only on the customer page, through the audited reveal (crm.services.access.customer_reveal).
+# revealed only on the customer page, through the audited reveal (customers.services.access.customer_reveal).
 MASKERS = {"id_number": mask_id_number, "mobile": mask_mobile}
 
 
@@ -362,3 +363,13 @@ class ContactLogAdmin(CustomerScopedAdminMixin, NoAddChangeAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         return _customer_or_account_search(queryset, search_term, account_field=None), False
+
+
+@admin.register(CustomerUserObjectPermission)
+class CustomerGrantAdmin(CustomerScopedAdminMixin, ReadOnlyAdmin):
+    """Grants are made and revoked from the customer page (by branch heads); admin only lists them."""
+
+    customer_path = "content_object"
+    list_display = ["content_object", "user", "permission", "granted_by", "granted_at"]
+    list_select_related = ["content_object", "user", "permission__content_type", "granted_by"]
+    search_fields = ["user__username", "content_object__customer_no"]

@@ -8,12 +8,12 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Model
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from crm.masking import mask_id_number, mask_mobile
+from crm.model_fields import concrete_field
 from crm.models import AccessLog, User
 from crm.services.audit import access_log_record
+from customers.masking import mask_id_number, mask_mobile
 from customers.models import CoMaintainer, Customer
 
 # Profile fields staff edit on the customer pages. Not customer_no (from core banking), nor org unit and
@@ -29,7 +29,7 @@ PROFILE_FIELDS = [
 
 def _stored(customer: Customer, name: str) -> Any:
     # Foreign keys compare by id, so no query per lookup field.
-    return getattr(customer, Customer._meta.get_field(name).attname)
+    return getattr(customer, concrete_field(Customer, name).attname)
 
 
 def _comparable(value: Any) -> Any:
@@ -66,13 +66,13 @@ def _changes_since(customer: Customer, version: datetime) -> list[dict[str, Any]
     last = later[-1] if later else None
     changes = []
     for name in PROFILE_FIELDS:
-        field = Customer._meta.get_field(name)
+        field = concrete_field(Customer, name)
         then = getattr(base, field.attname) if base is not None else None
         now = getattr(customer, field.attname)
         if base is not None and then == now:
             continue
         if field.is_relation:
-            then = field.related_model.objects.filter(pk=then).first() if then else None
+            then = getattr(base, name) if then else None  # historical rows keep the foreign key
             now = getattr(customer, name)
         changes.append({
             "field": name, "label": str(field.verbose_name), "then": _display(name, then), "now": _display(name, now),
@@ -104,14 +104,14 @@ def customer_update(
         return []
     for name in changed:
         setattr(customer, name, data[name])
-    customer._history_user = by
+    customer._history_user = by  # type: ignore[attr-defined]  # simple_history reads the author from here
     customer.save(update_fields=[*changed, "updated_at"])
     return changed
 
 
 @transaction.atomic
 def customer_co_maintainers_set(
-    *, customer: Customer, users: list[User], by: User, request: HttpRequest | None = None
+    *, customer: Customer, users: list[User], by: User, request=None
 ) -> dict | None:
     """Make ``users`` the customer's co-maintainers (协同维护人); logged (before → after). None when unchanged.
 

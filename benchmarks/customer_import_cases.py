@@ -1,4 +1,4 @@
-"""Benchmark case of the customers import (discovered by crm.benchmarking): a whole bank's customers file.
+"""Benchmark case of the customers import (imported by benchmarks.runner.discover): a whole bank's customers file.
 
 The file (untimed, rewritten for every run from the benchmark database's current state) has every
 customer; one in ten has a new name and one in a hundred moves to rm_a1 (or from rm_a1 to rm_a2) at
