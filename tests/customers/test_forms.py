@@ -70,7 +70,7 @@ def test_corporate_profile_form_leaves_out_personal_fields(org_tree):
 
 
 @time_machine.travel(datetime.datetime(2025, 6, 15, 10, 0, tzinfo=datetime.UTC))
-def test_contact_form_defaults_to_today_and_refuses_the_future():
+def test_contact_form_defaults_to_today_and_refuses_the_future(db):  # the model check constraint is validated by a query
     assert ContactLogForm().initial["contacted_on"] == datetime.date(2025, 6, 15)
     form = ContactLogForm({"contacted_on": "2025-06-16", "channel": "phone", "summary": "x"})
     assert not form.is_valid()
