@@ -45,3 +45,12 @@ class CorporateClass(models.TextChoices):
     EFFECTIVE = "effective", _("有效基础")
     NURTURE = "nurture", _("培育型")
     ADJUST = "adjust", _("调整型")
+
+
+class NegativeRule(models.TextChoices):
+    """The negative rules (domain.md §3.2) in the order they are recorded: risk rules first, then low-value."""
+
+    MALICIOUS_OVERDRAFT = "malicious_overdraft", _("恶意透支/逃避债务")
+    BAD_CREDIT = "bad_credit", _("信誉不良记录")
+    DORMANT = "dormant", _("睡眠户")
+    INACTIVE_CARD = "inactive_card", _("低效银行卡")

@@ -57,7 +57,7 @@ def _whatif_table(cursor, *, version: RuleVersion, month: dt.date) -> int:
     the rules alone, no pass over 12 months of facts. Otherwise (months closed before the basis was
     recorded) the full engine from the facts, joined to the recorded assignments.
     """
-    first = Assignment.objects.filter(month=month).order_by("month", "customer").values_list("facts_3m", flat=True)[:1]
+    first = Assignment.objects.filter(month=month).order_by("month", "customer").values_list("holds_card", flat=True)[:1]
     columns = ", ".join(engine.ASSIGNMENT_COLUMNS)
     keep = ("customer_id, maintainer_id, kind, aum_avg, asset_tier, value_segment, maintenance_band, "
             "rec_asset_tier, rec_value_segment, rec_maintenance_band")
@@ -179,10 +179,11 @@ TIMELINE_MONTHS = 13
 # the version's other rules stay in the database). Building the query for all of them cost ~2 ms of every 360 page.
 EXPLANATION_FIELDS = (
     "month", "kind", "aum_avg", "asset_metric_value", "raw_asset_tier", "asset_tier", "grace_months_used",
-    "value_segment", "profit_score", "stability_score", "negative_rule", "maintenance_band",
+    "value_segment", "profit_score", "stability_score", "negative_rule", "negative_rules", "maintenance_band",
     "proposed_role", "corporate_size", "deposit_class", "corporate_class",
-    # the negative rule's evidence (Assignment.negative_evidence)
+    # the negative rules' evidence (Assignment.negative_explanations)
     "last_activity", "max_balance", "card_uses_3m", "card_spend_3m", "facts_3m", "card_balance", "malicious_overdraft",
+    "holds_card", "sole_deposit_balance",
     *(f"{prefix}_{code}" for code in INDICATOR_PLACES for prefix in ("val", "pt")),
     "rule_version", *(f"rule_version__{name}" for name in (
         "number", "asset_metric", "gold_min", "platinum_min", "diamond_min", "profit_current_weight",
@@ -236,5 +237,6 @@ def customer_tier_explanation(*, customer) -> dict:
         "thresholds": thresholds,
         "indicators": indicators,
         "negative_label": engine.NEGATIVE_RULES.get(current.negative_rule, ""),
+        "negative_rules": current.negative_explanations,
         "timeline": list(reversed(timeline)),
     }

@@ -59,8 +59,8 @@ def test_maintenance_band_thresholds(org_tree, aum, band):
         ({"loan_end": "300000.00"}, True), ({"loan_end": "299999.99"}, False),
         ({"loan_end": "-300000.00"}, True),  # core banking may deliver loans as negative balances
         ({"margin_end": "10000.00"}, True), ({"margin_end": "9999.99"}, False),
-        ({"card_spend": "50000.00", "has_card": True, "card_txn_count": 9, "card_balance": 500}, True),
-        ({"card_spend": "49999.99", "has_card": True, "card_txn_count": 9, "card_balance": 500}, False),
+        ({"card_spend": "50000.00", "holds_card": True, "card_use_count": 9, "sole_deposit_balance": 500}, True),
+        ({"card_spend": "49999.99", "holds_card": True, "card_use_count": 9, "sole_deposit_balance": 500}, False),
     ],
 )
 def test_programme_entry_criteria_other_than_aum(org_tree, values, in_programme):
@@ -73,9 +73,9 @@ def test_programme_entry_criteria_other_than_aum(org_tree, values, in_programme)
 def test_card_annual_spend_sums_twelve_months(org_tree):
     customer = rich(org_tree["OUT-A"])
     for back in range(12):
-        fact(customer, add_months(MONTH, -back), card_spend="4166.67", has_card=True, card_txn_count=5,
-             card_balance=500)
-    fact(customer, add_months(MONTH, -12), card_spend="99999.00", has_card=True)  # 13th month back: not counted
+        fact(customer, add_months(MONTH, -back), card_spend="4166.67", holds_card=True, card_use_count=5,
+             sole_deposit_balance=500)
+    fact(customer, add_months(MONTH, -12), card_spend="99999.00", holds_card=True)  # 13th month back: not counted
     assert run()[customer.pk].maintenance_band == "staff"  # 12 × 4,166.67 = 50,000.04
 
 
@@ -125,16 +125,17 @@ def test_dormant_rule_alone(org_tree, last_txn, balance, dormant):
     ],
 )
 def test_inactive_card_rule_alone(org_tree, uses, spend, balance, fires):
-    customer = rich(org_tree["OUT-A"])
-    fact(customer, aum_avg=5000, max_balance=5000, has_card=True, card_txn_count=uses, card_spend=spend,
-         card_balance=balance)
+    customer = rich(org_tree["OUT-A"], since=MONTH)  # a one-month relationship: the 3-month average is this month
+    fact(customer, aum_avg=5000, max_balance=5000, holds_card=True, card_use_count=uses, card_spend=spend,
+         sole_deposit_balance=balance)
     assert (run()[customer.pk].negative_rule == "inactive_card") is fires
 
 
 @pytest.mark.parametrize(("count", "fires"), [(1, False), (2, True)])
 def test_bad_credit_rule_alone(org_tree, count, fires):
     customer = rich(org_tree["OUT-A"], bad_credit_count=count)
-    fact(customer, aum_avg=500000, max_balance=500000)
+    for back in range(6):  # six steady months: the scores alone would not make the customer negative
+        fact(customer, add_months(MONTH, -back), aum_avg=500000, max_balance=500000, active_days=20, product_count=4)
     assignment = run()[customer.pk]
     assert (assignment.negative_rule == "bad_credit") is fires
     assert (assignment.value_segment == "negative") is fires
@@ -286,7 +287,11 @@ def test_corporate_without_statement_or_facts_gets_defaults(org_tree):
 def test_negative_evidence_is_labelled_and_rounded_half_up():
     """Read from the recorded basis: a 3-month average of 0.025 shows 0.03, as SQL's round() would."""
     card = Assignment(negative_rule="inactive_card", card_uses_3m=1, card_spend_3m=Decimal("0.05"), facts_3m=2,
-                      card_balance=Decimal("1234.5"))
+                      holds_card=True, sole_deposit_balance=Decimal("1234.5"), aum_avg=Decimal("20000"))
     assert card.negative_evidence == [("近3个月月均用卡次数", "0.50"), ("近3个月月均消费额", "0.03"),
-                                      ("信用卡账户余额", "1,234.50")]
+                                      ("唯一存款账户月末余额", "1,234.50"), ("月日均金融资产", "20,000.00")]
+    # a month closed before the revision recorded the credit card's balance
+    old = Assignment(negative_rule="inactive_card", card_uses_3m=1, card_spend_3m=Decimal("0.05"), facts_3m=2,
+                     card_balance=Decimal("1234.5"), aum_avg=Decimal("20000"))
+    assert ("信用卡账户余额", "1,234.50") in old.negative_evidence
     assert Assignment(negative_rule="").negative_evidence == []
