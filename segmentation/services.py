@@ -17,7 +17,7 @@ from crm import months
 from customers.models import CustomerMonth, MonthlyBalance
 from customers.services import facts
 
-from . import close_steps, engine, standing
+from . import close_steps, completeness, engine, standing
 from .models import (
     MonthClose,
     MonthReopen,
@@ -31,6 +31,14 @@ logger = logging.getLogger(__name__)
 
 class MonthCloseError(Exception):
     """A month cannot be closed or reopened; the message is for the operator (Chinese)."""
+
+
+class MonthIncompleteError(MonthCloseError):
+    """The month's balance file fails the completeness gate; ``coverage`` has the units and their counts."""
+
+    def __init__(self, coverage: completeness.Coverage):
+        super().__init__(coverage.message())
+        self.coverage = coverage
 
 
 # ---------------------------------------------------------------- validation
@@ -225,9 +233,13 @@ def _facts_build(*, month: dt.date, version: RuleVersion) -> int:
     return count
 
 
-def month_close(*, month: dt.date, by=None, build_facts: bool = True) -> MonthClose:
-    """Close a month in ONE transaction: facts → assignments → tier changes → standing → registered steps
-    (``close_steps``: service tasks, report aggregates) → closed; then the after-commit steps.
+def month_close(*, month: dt.date, by=None, build_facts: bool = True, accept_incomplete: bool = False,
+                reason: str = "") -> MonthClose:
+    """Close a month in ONE transaction: completeness gate → facts → assignments → tier changes → standing →
+    registered steps (``close_steps``: service tasks, report aggregates) → closed; then the after-commit steps.
+
+    A month whose balance rows fall short of the previous closed month's (``completeness``) is refused with
+    MonthIncompleteError unless ``accept_incomplete`` with a ``reason``, which the close record keeps.
 
     The customers' standing (list sorts, current tiers) follows the latest closed month: closing an
     older month (a correction) leaves it alone.
@@ -244,6 +256,9 @@ def month_close(*, month: dt.date, by=None, build_facts: bool = True) -> MonthCl
         clock = now
 
     label = {"month": f"{month:%Y-%m}"}
+    reason = (reason or "").strip()
+    if accept_incomplete and not reason:
+        raise MonthCloseError(_("接受数据不完整月结必须填写原因"))
     if month >= timezone.localdate().replace(day=1):
         raise MonthCloseError(_("%(month)s 尚未结束，不能月结") % label)
     if not (MonthlyBalance.objects.filter(month=month).exists() or CustomerMonth.objects.filter(month=month).exists()):
@@ -258,6 +273,15 @@ def month_close(*, month: dt.date, by=None, build_facts: bool = True) -> MonthCl
         version = rule_version_in_force(month=month)
         if version is None:
             raise MonthCloseError(_("%(month)s 没有已发布且已生效的规则版本") % {"month": f"{month:%Y-%m}"})
+        coverage = completeness.month_coverage(month=month, version=version)
+        lap("completeness")
+        if not coverage.complete and not accept_incomplete:
+            raise MonthIncompleteError(coverage)
+        record = coverage.as_record()
+        if not coverage.complete:
+            record["accepted_by"] = getattr(by, "username", "") or ""
+            logger.warning("month_close %s: incomplete balances accepted (%s): %s", label["month"], reason,
+                           coverage.message())
         if build_facts:
             _facts_build(month=month, version=version)  # analyzes the month's new partition
             lap("facts")
@@ -277,8 +301,10 @@ def month_close(*, month: dt.date, by=None, build_facts: bool = True) -> MonthCl
         month_close_row.closed_at = timezone.now()
         month_close_row.closed_by = by
         month_close_row.customer_count = count
+        month_close_row.coverage = record
+        month_close_row.incomplete_reason = reason if not coverage.complete else ""
         month_close_row.save(update_fields=["state", "rule_version", "closed_at", "closed_by", "customer_count",
-                                            "updated_at"])
+                                            "coverage", "incomplete_reason", "updated_at"])
     lap("commit")
     standing.standing_vacuum()
     lap("vacuum")
