@@ -173,7 +173,10 @@ class RuleVersionAdmin(admin.ModelAdmin):
 
 class MonthActionForm(forms.Form):
     month = forms.CharField(label=gettext_lazy("月份（YYYY-MM）"), max_length=7)
-    reason = forms.CharField(label=gettext_lazy("重新打开原因"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(label=gettext_lazy("原因（重新打开，或接受数据不完整时必填）"), required=False,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+    # The confirmation step of a close the completeness gate refused: shown only after a refusal.
+    accept_incomplete = forms.BooleanField(label=gettext_lazy("我确认接受余额数据不完整并月结"), required=False)
 
 
 class MonthReopenInline(admin.TabularInline):
@@ -212,6 +215,7 @@ class MonthCloseAdmin(admin.ModelAdmin):
         if not request.user.is_superuser and not self.has_change_permission(request):
             raise PermissionDenied
         form = MonthActionForm(request.POST or None)
+        coverage = None
         if request.method == "POST" and form.is_valid():
             try:
                 month = services.month_parse(form.cleaned_data["month"])
@@ -219,14 +223,23 @@ class MonthCloseAdmin(admin.ModelAdmin):
                     services.month_reopen(month=month, reason=form.cleaned_data["reason"], by=request.user)
                     messages.success(request, _("%(month)s 已重新打开") % {"month": f"{month:%Y-%m}"})
                 else:
-                    row = services.month_close(month=month, by=request.user)
+                    row = services.month_close(month=month, by=request.user,
+                                               accept_incomplete=form.cleaned_data["accept_incomplete"],
+                                               reason=form.cleaned_data["reason"])
                     messages.success(request, _("%(month)s 月结完成：%(n)s 位客户")
                                      % {"month": f"{month:%Y-%m}", "n": row.customer_count})
+                    if row.incomplete_reason:
+                        messages.warning(request, _("已接受数据不完整，原因：%(reason)s")
+                                         % {"reason": row.incomplete_reason})
                 return HttpResponseRedirect(reverse("admin:segmentation_monthclose_changelist"))
+            except services.MonthIncompleteError as exc:
+                coverage = exc.coverage
+                form.add_error(None, _("%(month)s 的余额数据未通过完整性校验，见下表；补齐数据后再月结，"
+                                       "或填写原因并勾选确认后再次月结。") % {"month": f"{coverage.month:%Y-%m}"})
             except services.MonthCloseError as exc:
                 form.add_error(None, str(exc))
         context = {**self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
-                   "title": _("月结")}
+                   "coverage": coverage, "title": _("月结")}
         return TemplateResponse(request, "admin/segmentation/monthclose/run.html", context)
 
 

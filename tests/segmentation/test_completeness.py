@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.urls import reverse
 
 from customers.models import MonthlyBalance
 from segmentation import services
@@ -118,3 +119,20 @@ def test_close_month_command_refuses_then_accepts_with_reason(bank, capsys):
     call_command("close_month", "--month", f"{MONTH:%Y-%m}", "--accept-incomplete", "--reason", "补录中")
     assert "已接受数据不完整：补录中" in capsys.readouterr().out
     assert MonthClose.objects.get(month=MONTH).incomplete_reason == "补录中"
+
+
+def test_web_close_shows_the_units_then_closes_after_confirmation_with_a_reason(bank, admin_client):
+    a, _b = bank
+    balances(MONTH, a)
+    url = reverse("admin:segmentation_monthclose_run")
+    assert 'name="accept_incomplete"' not in admin_client.get(url).content.decode()  # no confirmation before a refusal
+    page = admin_client.post(url, {"month": "2024-06", "close": "1"}).content.decode()
+    assert "完整性校验未通过" in page and "OUT-B" in page and "<td>20</td><td>0</td>" in page
+    assert 'name="accept_incomplete"' in page
+    assert not MonthClose.objects.filter(month=MONTH, state=MonthClose.State.CLOSED).exists()
+    page = admin_client.post(url, {"month": "2024-06", "close": "1", "accept_incomplete": "on"}).content.decode()
+    assert "必须填写原因" in page
+    admin_client.post(url, {"month": "2024-06", "close": "1", "accept_incomplete": "on", "reason": "OUT-B 迁移"})
+    row = MonthClose.objects.get(month=MONTH)
+    assert row.state == MonthClose.State.CLOSED and row.incomplete_reason == "OUT-B 迁移"
+    assert row.coverage["accepted_by"] == "admin"
