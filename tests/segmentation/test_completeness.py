@@ -9,9 +9,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
 
+from crm.months import add_months
 from customers.models import MonthlyBalance
 from segmentation import services
-from segmentation.engine import add_months
 from segmentation.models import MonthClose
 from tests.factories import AccountFactory, CustomerFactory, UserFactory
 from tests.segmentation.factories import MONTH, draft_version

@@ -7,10 +7,10 @@ from decimal import Decimal
 
 import pytest
 
+from crm.months import add_months
 from customers.models import MonthlyBalance
-from customers.services.facts import customer_months_build
 from segmentation import engine
-from segmentation.engine import add_months
+from segmentation.facts import customer_months_build
 from segmentation.models import Assignment, RuleVersion, TierChange
 from tests.factories import AccountFactory, CustomerFactory
 from tests.segmentation.factories import MONTH, draft_version, fact, individual
