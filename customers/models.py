@@ -275,6 +275,13 @@ class CustomerStanding(models.Model):
             models.Index(fields=["org_unit", "asset_tier", "-aum_cents"], name="standing_org_tier"),
             models.Index(fields=["org_unit", "value_segment", "-aum_cents"], name="standing_org_segment"),
             models.Index(fields=["org_unit", "maintenance_band", "-aum_cents"], name="standing_org_band"),
+            # The corporate filters: partial, so the close rebuilds them over the few corporate rows only.
+            models.Index(fields=["org_unit", "corporate_size", "-aum_cents"], name="standing_org_corp_size",
+                         condition=~Q(corporate_size="")),
+            models.Index(fields=["org_unit", "deposit_class", "-aum_cents"], name="standing_org_deposit_class",
+                         condition=~Q(deposit_class="")),
+            models.Index(fields=["org_unit", "corporate_class", "-aum_cents"], name="standing_org_corp_class",
+                         condition=~Q(corporate_class="")),
         ]
 
     def __str__(self) -> str:
