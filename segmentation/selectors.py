@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection, transaction
-
 from django.utils.translation import gettext as _
 
 from customers.models import Customer
