@@ -167,6 +167,13 @@ def whatif_compute(*, version: RuleVersion, month: dt.date, affected_limit: int 
             cols = ["customer_id", "customer_no", "name", "tier_from", "tier_to", "segment_from", "segment_to",
                     "band_from", "band_to", "aum_avg"]
             affected = [dict(zip(cols, row, strict=True)) for row in cursor.fetchall()]
+            # Labels beside the codes: the admin reads 金卡 → 白金, not gold → platinum.
+            labels = {"tier": dict(AssetTier.choices), "segment": dict(ValueSegment.choices),
+                      "band": dict(MaintenanceBand.choices)}
+            for row in affected:
+                for kind, names in labels.items():
+                    for end in ("from", "to"):
+                        row[f"{kind}_{end}_label"] = names.get(row[f"{kind}_{end}"], "")
         cursor.execute(f"DROP TABLE IF EXISTS {WHATIF_TABLE}")
     if affected_limit:
         return result, affected

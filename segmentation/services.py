@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import logging
 import time
 from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import BooleanField, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.model_fields import concrete_field, field_label
+from crm.months import add_months
 from customers.models import CustomerMonth, MonthlyBalance
+from customers.tiers import IndicatorLabel, ProfitGroup
 from segmentation import facts
 
 from . import close_steps, completeness, engine, standing
@@ -154,6 +157,55 @@ def _as_text(value, field=None) -> str:
     return str(value)
 
 
+def rule_change_field_label(name: str) -> str:
+    """A change-log field name as the admin reads it (its verbose name), e.g. state → 状态."""
+    try:
+        return field_label(RuleVersion, name)
+    except (FieldDoesNotExist, LookupError):
+        return name
+
+
+def _indicators_text(items) -> str:
+    labels = dict(IndicatorLabel.choices)
+    groups = dict(ProfitGroup.choices)
+    parts = []
+    for item in items if isinstance(items, list) else []:
+        group = f"{groups.get(item.get('group'), '')}·" if item.get("group") else ""
+        parts.append(_("%(group)s%(label)s 权重%(weight)s%% 满分%(full)s")
+                     % {"group": group, "label": labels.get(item.get("code"), item.get("code")),
+                        "weight": item.get("weight"), "full": item.get("full_value")})
+    return "；".join(parts)
+
+
+def rule_change_value_label(name: str, value: str) -> str:
+    """A logged value as the admin reads it: choices by their label (published → 已发布), yes/no, indicators."""
+    if value in ("", None):
+        return "—"
+    try:
+        field = RuleVersion._meta.get_field(name)
+    except FieldDoesNotExist:
+        return value
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(field, BooleanField):
+        return _("是") if value == "True" else _("否")
+    if name in ("profit_indicators", "stability_indicators"):
+        try:
+            return _indicators_text(ast.literal_eval(value))
+        except (ValueError, SyntaxError):
+            return value
+    return value
+
+
+def rule_version_indicator_rows(*, version: RuleVersion) -> dict[str, list[dict]]:
+    """A version's indicators with their labels, for the read-only view of a published version."""
+    labels = dict(IndicatorLabel.choices)
+    groups = dict(ProfitGroup.choices)
+    return {score: [{"label": labels.get(i.get("code"), i.get("code")), "group": groups.get(i.get("group"), ""),
+                     "weight": i.get("weight"), "full_value": i.get("full_value")} for i in items or []]
+            for score, items in (("profit", version.profit_indicators), ("stability", version.stability_indicators))}
+
+
 @transaction.atomic
 def rule_version_save(*, version: RuleVersion, by=None, old: RuleVersion | None = None) -> RuleVersion:
     """Save a draft and log each changed field (from → to). Published versions are read-only."""
@@ -206,7 +258,16 @@ def rule_version_copy(*, version: RuleVersion, by=None) -> RuleVersion:
                        change_note=_("复制自 v%(n)s") % {"n": version.number})
     for field in rule_parameter_fields():
         setattr(copy, field.attname, getattr(version, field.attname))
+    # A copy is for the months to come: it proposes the first month not yet closed (never an earlier one).
+    copy.effective_month = max(next_open_month(), version.effective_month)
     return rule_version_save(version=copy, by=by)
+
+
+def next_open_month() -> dt.date:
+    """The month after the latest closed one; the current month when none is closed."""
+    last = (MonthClose.objects.filter(state=MonthClose.State.CLOSED).order_by("-month")
+            .values_list("month", flat=True).first())
+    return add_months(last, 1) if last else timezone.localdate().replace(day=1)
 
 
 def rule_version_in_force(*, month: dt.date) -> RuleVersion | None:
