@@ -243,7 +243,8 @@ def customer_tier_explanation(*, customer) -> dict:
     for row in reversed(rows):
         changed = previous is not None and (
             row.asset_tier != previous.asset_tier or row.value_segment != previous.value_segment
-            or row.maintenance_band != previous.maintenance_band)
+            or row.maintenance_band != previous.maintenance_band or row.corporate_size != previous.corporate_size
+            or row.deposit_class != previous.deposit_class or row.corporate_class != previous.corporate_class)
         timeline.append({"assignment": row, "changed": changed})
         previous = row
     thresholds = [

@@ -70,3 +70,14 @@ def test_panel_lists_every_negative_rule_that_fired_risk_first(org_tree):
     html = render(customer)
     assert html.index("恶意透支/逃避债务") < html.index("低效银行卡")
     assert "近3个月月均用卡次数：0.00" in html and "月日均金融资产：1,000.00" in html
+
+
+def test_corporate_timeline_shows_the_corporate_tiers(org_tree):
+    customer = CustomerFactory(org_unit=org_tree["OUT-A"], kind="corporate")
+    fact(customer, add_months(MONTH, -1), contribution="0.00", product_count=1)
+    fact(customer, MONTH, contribution="20000.00", product_count=2)
+    services.month_close(month=add_months(MONTH, -1), build_facts=False)
+    services.month_close(month=MONTH, build_facts=False)
+    html = render(customer)
+    timeline = html[html.index("近13个月变化"):]
+    assert "培育型" in timeline and "有效基础" in timeline and 'class="table-warning"' in timeline
