@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from io import StringIO
 
 import pytest
 from django.core.management import call_command
@@ -136,3 +137,11 @@ def test_web_close_shows_the_units_then_closes_after_confirmation_with_a_reason(
     row = MonthClose.objects.get(month=MONTH)
     assert row.state == MonthClose.State.CLOSED and row.incomplete_reason == "OUT-B 迁移"
     assert row.coverage["accepted_by"] == "admin"
+
+
+def test_seed_demo_closes_every_month_through_the_gate(db):
+    call_command("seed_demo", "--customers", "200", "--months", "3", "--until", "2024-06", stdout=StringIO())
+    closes = list(MonthClose.objects.order_by("month"))
+    assert [c.state for c in closes] == [MonthClose.State.CLOSED] * 3
+    assert all(c.incomplete_reason == "" and c.coverage["accounts"] > 0 for c in closes)
+    assert closes[1].coverage["previous_accounts"] == closes[0].coverage["accounts"]
