@@ -270,7 +270,8 @@ def corporate_explanation(*, assignment: Assignment, version) -> dict | None:
     """
     if assignment.kind == Customer.Kind.INDIVIDUAL:
         return None
-    contribution, products = assignment.val_contribution, assignment.val_product_count
+    # val_<code> columns are added to Assignment by a loop (segmentation.models.INDICATOR_PLACES)
+    contribution, products = getattr(assignment, "val_contribution"), getattr(assignment, "val_product_count")  # noqa: B009
     labels = dict(CorporateClass.choices)
     classes = []
     for name in CORPORATE_CLASSES:
@@ -283,6 +284,7 @@ def corporate_explanation(*, assignment: Assignment, version) -> dict | None:
             "assigned": assignment.corporate_class == name,
         })
     classes.append({"code": "adjust", "label": labels["adjust"], "assigned": assignment.corporate_class == "adjust"})
+    size_value: object
     if assignment.kind == Customer.Kind.INSTITUTION:
         level = assignment.admin_level or ""
         size_basis, size_value, prefix = _("行政级别"), dict(Customer.AdminLevel.choices).get(level, "—"), ""

@@ -182,8 +182,8 @@ def rule_change_value_label(name: str, value: str) -> str:
     if value in ("", None):
         return "—"
     try:
-        field = RuleVersion._meta.get_field(name)
-    except FieldDoesNotExist:
+        field = concrete_field(RuleVersion, name)
+    except (FieldDoesNotExist, LookupError):
         return value
     if field.choices:
         return str(dict(field.flatchoices).get(value, value))
