@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from collections import Counter
 from decimal import Decimal
 
 import pytest
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -234,3 +236,14 @@ def test_a_draft_saved_from_a_stale_form_is_refused(org_tree):
         services.rule_version_save(version=second, opened_at=opened)
     draft.refresh_from_db()
     assert draft.gold_min == Decimal("120000.00")
+def test_revised_rules_migration_publishes_from_the_next_open_month_only(db):
+    """Migration 0010: nothing retroactive — a copy of the version in force, effective after the last close."""
+    migration = importlib.import_module("segmentation.migrations.0010_negative_rules_and_completeness")
+    migration.revised_rules_publish(apps, None)  # a fresh database: nothing to publish
+    assert RuleVersion.objects.count() == 1
+    MonthClose.objects.create(month=MONTH, state=MonthClose.State.CLOSED)
+    migration.revised_rules_publish(apps, None)
+    revised = RuleVersion.objects.get(number=2)
+    assert revised.is_published and revised.effective_month == add_months(MONTH, 1)
+    assert revised.low_value_aum_max == Decimal("50000.00") and revised.coverage_bank_min == Decimal("95.00")
+    assert services.rule_version_in_force(month=MONTH).number == 1  # the closed month keeps its version
