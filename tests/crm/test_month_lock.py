@@ -73,9 +73,12 @@ def test_second_connection_is_refused_while_the_month_is_locked(db, tmp_path, or
     assert balances_import(file=path, month=OCT).ok
 
 
-# Committed data, so the closing thread sees it; serialized_rollback restores the migrations' rows after.
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# Committed data, so the closing thread sees it.
+@pytest.mark.django_db(transaction=True)
 def test_import_is_refused_while_the_month_is_being_closed_then_because_it_is_closed(tmp_path, org_tree):
+    from tests.segmentation.factories import draft_version
+
+    draft_version()  # a published rule version in force (a flushed database has none)
     CustomerFactory(customer_no="C001", org_unit=org_tree["OUT-A"])
     path = write_csv(tmp_path / "b.csv", BALANCE_HEADER, [balance_row("C001", "A001")])
     assert balances_import(file=path, month=OCT).ok

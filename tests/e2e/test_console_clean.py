@@ -8,7 +8,7 @@ from crm import roles
 from customers.models import ContactLog
 from tests.factories import CustomerFactory, OrgUnitFactory, UserFactory
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "demo12345"
 

@@ -165,6 +165,15 @@ def test_whatif_affected_list_shows_labels(admin_client, org_tree):
     draft.gold_min = Decimal("50000.00")
     services.rule_version_save(version=draft)
     url = reverse("admin:segmentation_ruleversion_whatif", args=[draft.pk])
+    # the names are listed for a reader who may see them (issue 10): the admin also holds 管理层 at HQ
+    from django.contrib.auth.models import Group
+
+    from crm import roles
+
+    admin = admin_client.get(url).wsgi_request.user
+    admin.groups.add(Group.objects.get(name=roles.HQ_MANAGEMENT))
+    admin.org_unit = org_tree["HQ"]
+    admin.save(update_fields=["org_unit"])
     page = admin_client.get(url, {"month": "2024-06", "customers": "1"}).content.decode()
     assert "普通 → 金卡" in page and "regular → gold" not in page
 

