@@ -66,13 +66,14 @@ class ChunkChecker:
         else:
             self.errors.extend(RowError(int(r), header, message) for r in rows)
 
-    def text(self, key: str, *, required: bool = False, max_length: int) -> pd.Series:
+    def text(self, key: str, *, required: bool = False, max_length: int, upper: bool = False) -> pd.Series:
         cells = self.cells(key)
         blank = cells == ""
         if required:
             self.flag(blank, key, _("必填，不能为空。"))
         self.flag(cells.str.len() > max_length, key, _("内容过长，最多 %(n)s 个字符。") % {"n": max_length})
-        return cells.where(~blank, None)
+        # Upper-case before blanking: pandas' .str methods turn None into NaN, a float no validator can read.
+        return text_or_none((cells.str.upper() if upper else cells).where(~blank, None))
 
     def code(self, key: str, *, required: bool = False, max_length: int) -> pd.Series:
         """An identifier (customer or account number): text, and never a number Excel has rounded."""
@@ -164,6 +165,12 @@ class ChunkChecker:
         ids = cells.str.lower().map(mapping).astype("Int64")
         self.flag(~blank & ids.isna(), key, lambda v: _("%(what)s“%(v)s”不存在。") % {"what": what, "v": shown(v)})
         return ids
+
+
+def text_or_none(series: pd.Series) -> pd.Series:
+    """A checked column as Python values with None for every missing cell (never NaN/NA, which are floats)."""
+    series = series.astype(object)
+    return series.where(series.notna(), None)
 
 
 def choice_mapping(choices: list[tuple[str, object]], *extra: tuple[str, str]) -> dict[str, str]:
