@@ -107,7 +107,7 @@ def check_customer_chunk(
         out["birth_date"] = c.date("birth_date", not_after=today)
     if c.has("id_type") or c.has("id_number"):
         id_type = c.choice("id_type", ID_TYPE) if c.has("id_type") else pd.Series(None, index=frame.index)
-        id_number = c.text("id_number", max_length=32, upper=True) if c.has("id_number") else None
+        id_number = c.text("id_number", max_length=32, upper=True, half_width=True) if c.has("id_number") else None
         if id_number is not None:
             # A number without a type: 居民身份证 for individuals, 统一社会信用代码 otherwise.
             default_type = kind.map(lambda k: "resident_id" if k in (None, "individual") else "credit_code")
@@ -122,7 +122,7 @@ def check_customer_chunk(
             out["id_number"] = id_number
         out["id_type"] = id_type
     if c.has("mobile"):
-        mobile = c.text("mobile", max_length=20)
+        mobile = c.text("mobile", max_length=20, half_width=True)
         bad_mobile = mobile.map(lambda v: isinstance(v, str) and _message_of(validate_mobile, v) is not None)
         c.flag(bad_mobile, "mobile", lambda v: _("“%(v)s”：") % {"v": mask_mobile(v)} + (_message_of(validate_mobile, v) or ""))
         out["mobile"] = mobile
