@@ -120,14 +120,82 @@ def _typed(check: _Check, v: str) -> str:
         no = ", ".join(_literal(x) for x in _NO)
         return f"CASE WHEN lower({v}) IN ({yes}) THEN true WHEN lower({v}) IN ({no}) THEN false END"
     if check.kind == "date":
-        # The parts (p_<key>, matched once in the inner query) are tested before make_date sees them.
-        p = f"p_{check.key}"
-        return f"""CASE WHEN {p} IS NULL OR {p}[1]::int NOT BETWEEN 1678 AND 2261
-                             OR {p}[2]::int NOT BETWEEN 1 AND 12 OR {p}[3]::int < 1
-                             OR {p}[3]::int > extract(day from make_date({p}[1]::int, {p}[2]::int, 1)
-                                                      + interval '1 month - 1 day') THEN NULL
-                        ELSE make_date({p}[1]::int, {p}[2]::int, {p}[3]::int) END"""
+        # The parts are tested before make_date sees them (CASE keeps the order): no cast can raise.
+        p = f"regexp_match({v}, {_literal(_DATE)})"
+        return f"""CASE WHEN {p} IS NULL OR ({p})[1]::int NOT BETWEEN 1678 AND 2261
+                             OR ({p})[2]::int NOT BETWEEN 1 AND 12 OR ({p})[3]::int < 1
+                             OR ({p})[3]::int > {_days_in_month(f"({p})[1]::int", f"({p})[2]::int")} THEN NULL
+                        ELSE make_date(({p})[1]::int, ({p})[2]::int, ({p})[3]::int) END"""
     raise ValueError(check.kind)
+
+
+def _days_in_month(year: str, month: str) -> str:
+    return (f"CASE WHEN {month} IN (4, 6, 9, 11) THEN 30 WHEN {month} = 2 THEN CASE WHEN ({year} % 4 = 0 AND "
+            f"{year} % 100 <> 0) OR {year} % 400 = 0 THEN 29 ELSE 28 END ELSE 31 END")
+
+
+_DIGITS = "'0123456789'"
+
+
+def _clean(check: _Check, c: str) -> str:
+    """A cheap test (no regex) that the raw cell is in its plainest valid form, e.g. ``1234.50``.
+
+    Only a subset of what the full check accepts: every cell it passes is valid as it stands (no spaces,
+    no full-width forms, no separators), so a clean file never reaches the regex checks.
+    """
+    blank_ok = "false" if check.required else f"coalesce({c}, '') = ''"
+    if check.kind == "code":
+        return (f"(char_length({c}) BETWEEN 1 AND {check.max_length} AND strpos({c}, 'e') = 0 "
+                f"AND strpos({c}, 'E') = 0 AND {c} = btrim({c}, {_literal(_TRIM)}))")
+    if check.kind == "choice":
+        return f"coalesce(lower({c}) IN ({', '.join(_literal(k) for k in ACCOUNT_TYPE)}), false)"
+    if check.kind == "money":
+        return (f"({blank_ok} OR coalesce(char_length({c}) BETWEEN 1 AND 15 AND translate({c}, {_DIGITS}, '') "
+                f"IN ('', '.') AND left({c}, 1) <> '.' AND right({c}, 1) <> '.', false))")
+    if check.kind == "rate":
+        return (f"({blank_ok} OR coalesce((translate({c}, {_DIGITS}, '') = '' AND char_length({c}) BETWEEN 1 AND 3)"
+                f" OR (translate({c}, {_DIGITS}, '') = '.' AND strpos({c}, '.') BETWEEN 2 AND 4"
+                f" AND char_length({c}) - strpos({c}, '.') BETWEEN 1 AND 4), false))")
+    if check.kind == "integer":
+        return (f"({blank_ok} OR coalesce(char_length({c}) BETWEEN 1 AND 9 "
+                f"AND translate({c}, {_DIGITS}, '') = '', false))")
+    if check.kind == "yes_no":
+        return f"({blank_ok} OR coalesce(lower({c}) IN ({', '.join(_literal(x) for x in _YES + _NO)}), false))"
+    if check.kind == "date":
+        y, m, d = f"left({c}, 4)::int", f"substr({c}, 6, 2)::int", f"substr({c}, 9, 2)::int"
+        return (f"CASE WHEN coalesce({c}, '') = '' THEN true WHEN char_length({c}) <> 10 OR substr({c}, 5, 1) <> '-' "
+                f"OR substr({c}, 8, 1) <> '-' OR translate({c}, {_DIGITS}, '') <> '--' THEN false "
+                f"ELSE {y} BETWEEN 1678 AND 2261 AND {m} BETWEEN 1 AND 12 AND {d} >= 1 "
+                f"AND {d} <= {_days_in_month(y, m)} END")
+    raise ValueError(check.kind)
+
+
+def _clean_value(check: _Check, c: str) -> str:
+    """The value of a cell ``_clean`` passed: a plain cast that cannot fail."""
+    if check.kind == "code":
+        return c
+    if check.kind == "choice":
+        return _typed(check, c)
+    if check.kind == "money":
+        return f"NULLIF({c}, '')::numeric(18,2)"
+    if check.kind == "rate":
+        return f"NULLIF({c}, '')::numeric(7,4)"
+    if check.kind == "integer":
+        return f"CASE WHEN NULLIF({c}, '')::bigint <= {check.maximum} THEN NULLIF({c}, '')::integer END"
+    if check.kind == "yes_no":
+        return f"lower(NULLIF({c}, '')) IN ({', '.join(_literal(x) for x in _YES)})"
+    if check.kind == "date":
+        return f"NULLIF({c}, '')::date"
+    raise ValueError(check.kind)
+
+
+def _clean_problems(check: _Check, c: str, typed: str, *, date_limit: str) -> str:
+    """What a clean cell can still get wrong: a number out of range, a date too late."""
+    if check.kind == "integer":
+        return f"CASE WHEN NULLIF({c}, '')::bigint > {check.maximum} THEN '{check.key}:out_of_range' END"
+    if check.kind == "date":
+        return f"CASE WHEN {typed} > {date_limit} THEN '{check.key}:late_date' END"
+    return "NULL"
 
 
 def _problems(check: _Check, v: str, typed: str, *, date_limit: str) -> list[str]:
@@ -180,27 +248,38 @@ def balances_stage(
     else:
         limit, late = today, _("日期不能晚于今天。")
     present = [c for c in CHECKS if c.key in cells]
-    prepared = ", ".join(f"{_prepared(c, cells[c.key])} AS v_{c.key}" for c in present)
-    prepared += "".join(f", regexp_match({_prepared(c, cells[c.key])}, {_literal(_DATE)}) AS p_{c.key}"
-                        for c in present if c.kind == "date")
-    typed = {c.key: _typed(c, f"v_{c.key}") for c in present}
-    problems = [p for c in present for p in _problems(c, f"v_{c.key}", f"t_{c.key}", date_limit=f"DATE '{limit}'")]
-    not_blank = " OR ".join(f"v_{c.key} <> ''" for c in present)
+    limit_sql = f"DATE '{limit.isoformat()}'"
+    # Three layers, each computed once per row (OFFSET 0 keeps PostgreSQL from inlining them): whether each
+    # cell is clean, its value (a plain cast when clean, the full checks otherwise), and the failing checks.
+    clean = ", ".join(f"{_clean(c, cells[c.key])} AS k_{c.key}" for c in present)
+    values = ", ".join(
+        f"CASE WHEN k_{c.key} THEN {_clean_value(c, cells[c.key])} "
+        f"ELSE {_typed(c, _prepared(c, cells[c.key]))} END AS t_{c.key}"
+        for c in present
+    )
+    problems = ", ".join(
+        f"CASE WHEN k_{c.key} THEN {_clean_problems(c, cells[c.key], f't_{c.key}', date_limit=limit_sql)} "
+        f"ELSE NULLIF(concat_ws(' ', "
+        f"{', '.join(_problems(c, _prepared(c, cells[c.key]), f't_{c.key}', date_limit=limit_sql))}), '') END"
+        for c in present
+    )
+    mapped = ", ".join(cells[c.key] for c in present)
     targets = ["row", *(c.key for c in present), "problems"]
     cursor.execute(
         f"""INSERT INTO {typed_table} ({", ".join(targets)})
-            SELECT row, {", ".join(f"t_{c.key}" for c in present)},
-                   NULLIF(concat_ws(' ', {", ".join(problems)}), '')
-            FROM (SELECT s.*, {", ".join(f"{typed[c.key]} AS t_{c.key}" for c in present)}
-                  FROM (SELECT row, {prepared} FROM {RAW_TABLE} OFFSET 0) s
-                  WHERE {not_blank} OFFSET 0) x"""  # noqa: S608 — names and literals of this module only
+            SELECT row, {", ".join(f"t_{c.key}" for c in present)}, NULLIF(concat_ws(' ', {problems}), '')
+            FROM (SELECT x1.*, {values}
+                  FROM (SELECT *, {clean} FROM {RAW_TABLE}
+                        WHERE btrim(concat({mapped}), {_literal(_TRIM)}) <> '' OFFSET 0) x1 OFFSET 0) x2"""  # noqa: S608
     )
     rows = cursor.rowcount
     if rows == 0:
         raise FileError(_("文件只有表头，没有数据行。"))
     if max_rows is not None and rows > max_rows:
         raise FileError(_too_many_rows(max_rows))
-    errors.extend(_row_errors(cursor, typed_table, cells, headers, late_message=late))
+    cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {typed_table} WHERE problems IS NOT NULL)")  # noqa: S608
+    if cursor.fetchone()[0]:
+        errors.extend(_row_errors(cursor, typed_table, cells, headers, late_message=late))
     cursor.execute(f"DROP TABLE {RAW_TABLE}")
     return rows, headers
 
