@@ -9,7 +9,7 @@ never touched row by row in Python.
 
 The checks mirror ``ChunkChecker`` (cells.py): same patterns (``[0-9]``, never
 ``\\d``), full-width digits read as ASCII, separators dropped from amounts, the
-same date window as pandas (years 1678–2261) and the same ranges. PostgreSQL 15
+same date window as pandas (years 1–9999) and the same ranges. PostgreSQL 15
 has no ``pg_input_is_valid()``: every cast is guarded by a pattern or range test,
 so no row can raise (an exception-catching PL/pgSQL cast opens a subtransaction
 per call, about ten times slower — see docs/imports.md).
@@ -122,7 +122,7 @@ def _typed(check: _Check, v: str) -> str:
     if check.kind == "date":
         # The parts are tested before make_date sees them (CASE keeps the order): no cast can raise.
         p = f"regexp_match({v}, {_literal(_DATE)})"
-        return f"""CASE WHEN {p} IS NULL OR ({p})[1]::int NOT BETWEEN 1678 AND 2261
+        return f"""CASE WHEN {p} IS NULL OR ({p})[1]::int NOT BETWEEN 1 AND 9999
                              OR ({p})[2]::int NOT BETWEEN 1 AND 12 OR ({p})[3]::int < 1
                              OR ({p})[3]::int > {_days_in_month(f"({p})[1]::int", f"({p})[2]::int")} THEN NULL
                         ELSE make_date(({p})[1]::int, ({p})[2]::int, ({p})[3]::int) END"""
@@ -165,7 +165,7 @@ def _clean(check: _Check, c: str) -> str:
         y, m, d = f"left({c}, 4)::int", f"substr({c}, 6, 2)::int", f"substr({c}, 9, 2)::int"
         return (f"CASE WHEN coalesce({c}, '') = '' THEN true WHEN char_length({c}) <> 10 OR substr({c}, 5, 1) <> '-' "
                 f"OR substr({c}, 8, 1) <> '-' OR translate({c}, {_DIGITS}, '') <> '--' THEN false "
-                f"ELSE {y} BETWEEN 1678 AND 2261 AND {m} BETWEEN 1 AND 12 AND {d} >= 1 "
+                f"ELSE {y} BETWEEN 1 AND 9999 AND {m} BETWEEN 1 AND 12 AND {d} >= 1 "
                 f"AND {d} <= {_days_in_month(y, m)} END")
     raise ValueError(check.kind)
 
