@@ -117,7 +117,7 @@ def check_customer_chunk(
             bad_id = resident & id_number.map(lambda v: isinstance(v, str) and _message_of(validate_resident_id, v) is not None)
             c.flag(bad_id, "id_number", lambda v: _message_of(validate_resident_id, v.upper()) or "")
             code = (id_type == "credit_code") & id_number.notna()
-            c.flag(code & ~id_number.str.fullmatch(_CREDIT_CODE).fillna(False), "id_number",
+            c.flag(code & ~id_number.str.fullmatch(_CREDIT_CODE).fillna(False).astype(bool), "id_number",
                    _("统一社会信用代码应为18位数字或大写字母。"))
             out["id_number"] = id_number
         out["id_type"] = id_type

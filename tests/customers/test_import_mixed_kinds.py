@@ -35,3 +35,13 @@ def test_individual_and_corporate_rows_with_blank_cells_import_cleanly(tmp_path,
     institution = Customer.objects.get(customer_no="G001")
     assert institution.admin_level and institution.gender == ""
     assert Customer.objects.get(customer_no="P001").mobile == "13800138000"
+
+
+def test_company_credit_codes_are_checked(tmp_path, rm_a1):
+    rows = [["E001", "企业", "甲公司", "统一社会信用代码", "91330106MA2H000011", "OUT-A"],
+            ["E002", "企业", "乙公司", "", "91330106ma2h00001", "OUT-A"]]
+    path = write_csv(tmp_path / "companies.csv", ["客户号", "客户类型", "姓名", "证件类型", "证件号码", "所属机构"], rows)
+
+    result = customers_import(file=path)
+
+    assert [(e.row, e.column) for e in result.errors] == [(3, "证件号码")]
