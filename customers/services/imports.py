@@ -9,7 +9,6 @@ so a re-import of the same file changes nothing and reports it as unchanged.
 
 from __future__ import annotations
 
-import calendar
 import io
 from collections.abc import Callable
 from datetime import date
@@ -23,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.models import AccessLog
+from crm.months import month_end
 from crm.services.audit import access_log_record
 from customers.importers.balance_copy import balances_stage
 from customers.importers.balance_rows import TEMP_COLUMNS as BALANCE_TEMP_COLUMNS
@@ -267,7 +267,7 @@ def balances_import(
     Customers must exist (import the customers file first). A closed month is refused.
     """
     month = month.replace(day=1)
-    month_end = month.replace(day=calendar.monthrange(month.year, month.month)[1])
+    last_day = month_end(month)
 
     def work(result: ImportResult) -> None:
         today = _today()
@@ -281,14 +281,14 @@ def balances_import(
             _create_temp(cursor, _BALANCE_TEMP, {**BALANCE_TEMP_COLUMNS, "problems": "text"})
             if progress:
                 progress(_("正在读取并校验文件……"))
-            staged = balances_stage(cursor, source=file, typed_table=_BALANCE_TEMP, month_end=month_end,
+            staged = balances_stage(cursor, source=file, typed_table=_BALANCE_TEMP, month_end=last_day,
                                     today=today, max_rows=max_rows, errors=result.errors)
             if staged is not None:
                 result.rows, headers = staged
                 if progress:
                     progress(_("已读取并校验 %(n)s 行") % {"n": f"{result.rows:,}"})
             else:  # a CSV PostgreSQL cannot parse: the chunked reader names the bad rows
-                headers = _balances_read_chunks(cursor, file=file, month_end=month_end, today=today,
+                headers = _balances_read_chunks(cursor, file=file, last_day=last_day, today=today,
                                                 max_rows=max_rows, result=result, progress=progress)
             cursor.execute(f"CREATE INDEX ON {_BALANCE_TEMP} (account_no)")
             cursor.execute(f"ANALYZE {_BALANCE_TEMP}")
@@ -304,14 +304,14 @@ def balances_import(
 
 
 def _balances_read_chunks(
-    cursor, *, file, month_end: date, today: date, max_rows: int | None, result: ImportResult,
+    cursor, *, file, last_day: date, today: date, max_rows: int | None, result: ImportResult,
     progress: Progress | None,
 ) -> dict[str, str]:
     """The fallback for a CSV COPY cannot parse: checked in pandas chunks, COPYed into the typed table."""
     table = open_table(file, columns=BALANCE_COLUMNS, max_rows=max_rows)
     columns = list(BALANCE_TEMP_COLUMNS)
     for chunk in table.chunks:
-        checked = check_balance_chunk(chunk, table.headers, result.errors, month_end=month_end, today=today)
+        checked = check_balance_chunk(chunk, table.headers, result.errors, month_end=last_day, today=today)
         _copy(cursor, _BALANCE_TEMP, columns, checked)
         result.rows += len(checked)
         if progress:

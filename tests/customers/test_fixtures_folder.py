@@ -14,10 +14,10 @@ from django.conf import settings
 from django.core.management import call_command
 
 from crm import roles
-from crm.demo.bank import INDUSTRIES, OCCUPATIONS, REGIONS
 from customers.importers.files import excel_cell_text
 from customers.models import Customer, Lookup, MonthlyBalance
 from customers.services.imports import balances_import, customers_import
+from demo.bank import INDUSTRIES, OCCUPATIONS, REGIONS
 from segmentation.models import Assignment, MonthClose
 from segmentation.services import month_close
 from tests.factories import UserFactory

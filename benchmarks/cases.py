@@ -14,11 +14,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
+from crm.benchmarking.registry import CaseFailed, CaseUnavailable, bench_report, bench_resource, benchmark_case
 from crm.models import OrgUnit
-from crm.scoping import visible_customers
 from customers.models import AccountType, MonthlyBalance
-
-from .registry import CaseFailed, CaseUnavailable, bench_report, bench_resource, benchmark_case
+from customers.scoping import visible_customers
+from customers.services.imports import balances_import
 
 LIST_URL = "/customers/"
 IMPORT_ROWS = 1_000_000
@@ -179,10 +179,6 @@ def import_balances(ctx, balances_csv) -> dict:
     Also prints the plain COPY of the same file into an unlogged table (copy_floor_ms, timed just before)
     and the import's ratio to it (goal: within 4×).
     """
-    try:
-        from customers.services.imports import balances_import
-    except ImportError as exc:
-        raise CaseUnavailable("customers.services.imports.balances_import 尚未实现") from exc
     started = time.perf_counter()
     result = balances_import(file=balances_csv, month=_import_month(ctx), max_rows=None)
     import_ms = (time.perf_counter() - started) * 1000
