@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib.sessions.models import Session
 from django.core.exceptions import EmptyResultSet, PermissionDenied, ValidationError
 from django.db import connection, transaction
@@ -15,6 +17,15 @@ from crm.models import AccessLog, Handover, HandoverItem, User
 from crm.services.audit import access_log_record
 
 RECEIVER_ROLES = [*roles.MAINTAINER_ROLES, roles.BRANCH_HEAD]
+
+# Apps above this layer follow a handover inside its transaction (service tasks move to the new maintainer):
+# each registers ``follower(handover=...)`` from its AppConfig.ready(), so this module imports none of them.
+_followers: dict[str, Callable[..., object]] = {}
+
+
+def handover_follower_register(name: str, follower: Callable[..., object]) -> None:
+    """Call ``follower(handover=…)`` after every handover's customers moved, in the same transaction."""
+    _followers[name] = follower
 
 
 def handover_receivers(*, by: User) -> QuerySet[User]:
@@ -155,6 +166,8 @@ def customer_handover(
         if from_maintainer is None and summary["senders"] == 1 and summary["low"] == summary["high"]:
             handover.from_maintainer_id = summary["low"]
         handover.save(update_fields=["customer_count", "from_maintainer"])
+        for follower in _followers.values():
+            follower(handover=handover)
         access_log_record(
             user=by, action=AccessLog.Action.HANDOVER, target=f"handover #{handover.pk}", request=request,
             detail={"handover": handover.pk, "to": to.username, "count": count, "reason": reason,
