@@ -50,6 +50,7 @@ _READ_ONLY_BUSINESS = [
     "crm.view_orgunit",
     "crm.view_handover",
     "service_tiers.view_servicetask",
+    "service_tiers.view_compliance",
     "segmentation.view_*",
     "reports.view_*",
 ]
@@ -65,6 +66,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "crm.view_user",
         "segmentation.view_*",
         "reports.view_*",
+        "service_tiers.view_compliance",
     ],
     HQ_MANAGEMENT: _READ_ONLY_BUSINESS,
     # Configures the system in Django admin; no customer permission at all (never browses PII).

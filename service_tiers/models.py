@@ -60,6 +60,7 @@ class ServiceTask(TimeStampedModel):
         ordering = ["due_date", "id"]
         verbose_name = _("服务任务")
         verbose_name_plural = _("服务任务")
+        permissions = [("view_compliance", _("查看服务合规（跟进率、未登录员工、对公拜访、管户数）"))]
         constraints = [
             models.UniqueConstraint(fields=["customer", "kind", "dedupe_key"], name="servicetask_unique_dedupe"),
             models.CheckConstraint(
