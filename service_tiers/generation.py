@@ -135,7 +135,8 @@ def _last_closed_month(day: dt.date) -> dt.date | None:
 
 def _periodic(cursor, day, version, rule) -> int:
     """A contact per period of the standard's interval (months, periods aligned on January), unless the
-    customer was already contacted in the period; due at the period's end."""
+    customer was already contacted in the period or still has an open one (an overdue contact is not
+    stacked up month after month); due at the period's end."""
     ym = day.year * 12 + day.month - 1
     return _insert(cursor, kind=Kind.PERIODIC_CONTACT, params={"ym": ym, "day": day, "title": rule.title}, select=f"""
         SELECT c.id AS customer_id, c.org_unit_id, {_ASSIGNEE} AS assignee_id,
@@ -147,6 +148,8 @@ def _periodic(cursor, day, version, rule) -> int:
                              (%(ym)s / k.interval_months * k.interval_months) %% 12 + 1, 1) AS start
         ) p
         WHERE k.interval_months IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM {TASKS} o WHERE o.customer_id = c.id AND o.kind = 'periodic_contact'
+                          AND o.status = 'open')
           AND NOT EXISTS (SELECT 1 FROM customers_contactlog l
                           WHERE l.customer_id = c.id AND l.contacted_on >= p.start AND l.contacted_on <= %(day)s)
     """)  # noqa: S608
@@ -395,9 +398,16 @@ def handover_tasks_follow(*, handover) -> int:
     return moved
 
 
+CLOSE_KINDS = [Kind.WELCOME, Kind.RETENTION, Kind.DORMANT]
+HISTORICAL_CLOSE_DAYS = 45
+
+
 def month_tasks_generate(*, month: dt.date, version=None) -> dict[str, int]:
     """The month close's "tasks" step: generate as of the first day after the closed month (the day the close
     logically happens), so the welcome/retention/dormant tasks of that close and the new month's periodic
-    contacts and corporate visits exist when the month is closed."""
+    contacts and corporate visits exist when the month is closed. Closing an old month (loading history,
+    a correction) creates only that close's welcome/retention/dormant tasks: nobody is handed a year of
+    birthdays and periodic contacts that were due long ago."""
     next_month = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    return tasks_generate(day=next_month)
+    historical = next_month < timezone.localdate() - dt.timedelta(days=HISTORICAL_CLOSE_DAYS)
+    return tasks_generate(day=next_month, kinds=CLOSE_KINDS if historical else None)
