@@ -5,3 +5,13 @@ from django.utils.translation import gettext_lazy as _
 class ServiceTiersConfig(AppConfig):
     name = "service_tiers"
     verbose_name = _("服务维护")
+
+    def ready(self):
+        from customers.services.handover import handover_follower_register
+        from segmentation import close_steps
+
+        from .generation import handover_tasks_follow, month_tasks_generate
+
+        # The close generates the month's tasks inside its transaction (a failure rolls the close back).
+        close_steps.register("tasks", month_tasks_generate)
+        handover_follower_register("service_tasks", handover_tasks_follow)
