@@ -1,0 +1,166 @@
+"""Working the tasks: My day, the task actions (complete, reschedule, cancel, reassign) and the team's tasks.
+
+Thin: reads come from service_tiers.my_day, writes from service_tiers.task_services. Every action is a plain
+form POST that works without JavaScript (redirect back with a message); with htmx the form opens in place and
+the answer is the task's row (django-template-partials), so the page does not reload.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from crm import roles
+from crm.errors import NotFound
+
+from . import my_day as selectors
+from . import task_services
+from .forms import TaskCancelForm, TaskCompleteForm, TaskReassignForm, TaskRescheduleForm, TeamFilterForm
+from .models import ServiceTask
+
+TEMPLATE = "service_tiers/task_action.html"
+
+
+@login_required
+def my_day(request: HttpRequest) -> HttpResponse:
+    """/my-day/: the user's overdue, today's and this week's tasks, tier changes and birthdays."""
+    day = selectors.my_day(user=request.user, today=timezone.localdate())
+    return render(request, "service_tiers/my_day.html", {"day": day, "can_work": request.user.has_perm(
+        "service_tiers.change_servicetask")})
+
+
+def _next_url(request: HttpRequest) -> str:
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if candidate and url_has_allowed_host_and_scheme(candidate, allowed_hosts={request.get_host()},
+                                                     require_https=request.is_secure()):
+        return candidate
+    return reverse("service_tiers:my_day")
+
+
+def _task(request: HttpRequest, pk: int) -> ServiceTask:
+    task = selectors.tasks_workable(user=request.user).select_related("customer", "assignee").filter(pk=pk).first()
+    if task is None:
+        raise NotFound
+    return task
+
+
+ACTIONS = {
+    "complete": (TaskCompleteForm, gettext_lazy("完成任务")),
+    "reschedule": (TaskRescheduleForm, gettext_lazy("改期")),
+    "cancel": (TaskCancelForm, gettext_lazy("取消任务")),
+}
+
+
+def _run(action: str, *, request: HttpRequest, task: ServiceTask, data: dict):
+    common = {"user": request.user, "task_id": task.pk, "version": data["version"]}
+    if action == "complete":
+        _task_done, _contact, follow_up = task_services.task_complete(
+            **common, outcome=data["outcome"], channel=data["channel"], note=data["note"],
+            next_date=data["next_date"])
+        return _("已完成，交往记录已写入。") + (_("已创建 %(date)s 的跟进任务。") % {"date": follow_up.due_date}
+                                                if follow_up else "")
+    if action == "reschedule":
+        updated = task_services.task_reschedule(**common, due_date=data["due_date"], reason=data["reason"])
+        return _("已改期至 %(date)s。") % {"date": updated.due_date}
+    task_services.task_cancel(**common, reason=data["reason"])
+    return _("任务已取消。")
+
+
+@permission_required("service_tiers.change_servicetask", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def task_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """Complete, reschedule or cancel one task; a stale version gives a clear message and keeps the input."""
+    if action not in ACTIONS:
+        raise NotFound
+    form_class, title = ACTIONS[action]
+    task = _task(request, pk)
+    partial = "#form" if request.htmx else ""
+    if request.method == "GET":
+        form = form_class(initial={"version": task.version, "due_date": task.due_date})
+    else:
+        form = form_class(request.POST)
+        if form.is_valid():
+            try:
+                message = _run(action, request=request, task=task, data=form.cleaned_data)
+            except ValidationError as exc:
+                if hasattr(exc, "error_dict"):
+                    for name, errors in exc.message_dict.items():
+                        form.add_error(name if name in form.fields else None, errors)
+                else:
+                    form.add_error(None, exc.messages)
+            else:
+                if request.htmx:
+                    task.refresh_from_db()
+                    return render(request, "service_tiers/my_day.html#task_row",
+                                  {"task": task, "done_message": message, "can_work": True})
+                messages.success(request, message)
+                return redirect(_next_url(request))
+    context = {"task": task, "form": form, "action": action, "title": title, "next": _next_url(request)}
+    response = render(request, TEMPLATE + partial, context)
+    if request.htmx and request.method == "POST":
+        # The errors replace the form, not the task's row (which a success replaces).
+        response["HX-Retarget"] = f"#task-form-{task.pk}"
+        response["HX-Reswap"] = "outerHTML"
+    return response
+
+
+def _org_head(request: HttpRequest) -> bool:
+    return bool(roles.role_names(request.user) & set(roles.ORG_SCOPE_ROLES)) and request.user.org_unit_id
+
+
+@login_required
+def team_tasks(request: HttpRequest) -> HttpResponse:
+    """/team/tasks/: a branch head's (or HQ's, auditor's) tasks of their subtree by assignee and status."""
+    if not _org_head(request):
+        raise NotFound
+    today = timezone.localdate()
+    form = TeamFilterForm(request.GET or None, assignees=selectors.team_assignees(user=request.user))
+    filters = selectors.TeamFilters()
+    if form.is_bound:
+        if form.is_valid():
+            data = form.cleaned_data
+            filters = selectors.TeamFilters(assignee_id=data["assignee"].pk if data["assignee"] else None,
+                                            status=data["status"], overdue_only=data["overdue"])
+        else:
+            messages.error(request, _("筛选条件无效，已显示全部待办任务。"))
+    page = Paginator(selectors.team_tasks(user=request.user, today=today, filters=filters),
+                     selectors.TEAM_PAGE_SIZE).get_page(request.GET.get("page"))
+    can_reassign = request.user.has_perm("crm.handover_customers")
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "service_tiers/team_tasks.html", {
+        "form": form, "page_obj": page, "counts": selectors.team_counts(user=request.user, today=today),
+        "today": today, "can_reassign": can_reassign, "page_query": query.urlencode(),
+        "targets": list(selectors.reassign_targets(user=request.user)) if can_reassign else [],
+    })
+
+
+@permission_required("crm.handover_customers", raise_exception=True)
+@require_POST
+def task_reassign(request: HttpRequest, pk: int) -> HttpResponse:
+    """A branch head gives a task to another active member of staff of the subtree."""
+    task = _task(request, pk)
+    form = TaskReassignForm(request.POST, targets=selectors.reassign_targets(user=request.user))
+    back = _next_url(request) if request.POST.get("next") else reverse("service_tiers:team_tasks")
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+        return redirect(back)
+    try:
+        task_services.task_reassign(user=request.user, task_id=task.pk, version=form.cleaned_data["version"],
+                                    assignee_id=form.cleaned_data["assignee"].pk)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("任务已转派给 %(name)s。") % {"name": form.cleaned_data["assignee"]})
+    return redirect(back)
