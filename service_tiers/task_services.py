@@ -23,6 +23,7 @@ from crm.models import AccessLog, User
 from crm.services.audit import ClientRequest, access_log_record
 from customers.models import ContactLog, Customer
 from customers.services.contact_log import contact_log_create
+from customers.services.customer_create import customer_create
 
 from .models import ServiceTask, TaskEvent
 from .my_day import reassign_targets, tasks_workable
@@ -193,3 +194,19 @@ def follow_up_tasks_bulk_create(
                       detail={"action": "follow_up_tasks", "count": created, "due_date": due_date.isoformat(),
                               "batch": batch})
     return created
+
+
+@transaction.atomic
+def customer_create_with_welcome(
+    *, by: User, data: dict, today: dt.date | None = None, confirm_duplicate: bool = False
+) -> tuple[Customer, ServiceTask]:
+    """A customer added in the browser (customers' own service, the importer's checks) and, in the same
+    transaction, the creator's welcome task (新客户欢迎) due today. Returns (customer, task)."""
+    today = today or timezone.localdate()
+    customer = customer_create(by=by, data=data, today=today, confirm_duplicate=confirm_duplicate)
+    task = ServiceTask.objects.create(
+        customer=customer, org_unit_id=customer.org_unit_id, assignee=by, kind=ServiceTask.Kind.NEW_CUSTOMER,
+        due_date=today, dedupe_key=f"new:{customer.customer_no}"[:64],
+        title=_("欢迎新客户 %(name)s") % {"name": customer.name},
+    )
+    return customer, task

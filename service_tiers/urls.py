@@ -10,4 +10,5 @@ urlpatterns: list = [
     path("tasks/<int:pk>/<slug:action>/", views.task_action, name="task_action"),
     path("team/tasks/<int:pk>/reassign/", views.task_reassign, name="task_reassign"),
     path("team/tasks/", views.team_tasks, name="team_tasks"),
+    path("customers/new/", views.customer_create, name="customer_create"),
 ]

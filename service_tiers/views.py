@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -22,6 +22,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from crm import roles
 from crm.errors import NotFound
+from customers.forms import CustomerCreateForm
+from customers.models import Customer
+from customers.services.customer_create import DuplicateFound, may_create_customers
 
 from . import my_day as selectors
 from . import task_services
@@ -164,3 +167,28 @@ def task_reassign(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("任务已转派给 %(name)s。") % {"name": form.cleaned_data["assignee"]})
     return redirect(back)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def customer_create(request: HttpRequest) -> HttpResponse:
+    """/customers/new/: an RM or branch head adds a customer; the welcome task lands on their My day."""
+    if not may_create_customers(user=request.user):
+        raise PermissionDenied
+    form = CustomerCreateForm(request.POST or None, initial={"kind": Customer.Kind.INDIVIDUAL})
+    duplicates = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            customer, _task = task_services.customer_create_with_welcome(
+                by=request.user, data=form.row(), confirm_duplicate=form.cleaned_data["confirm_duplicate"])
+        except DuplicateFound as exc:
+            duplicates = exc.duplicates
+            form.add_error("confirm_duplicate", exc.messages)
+        except ValidationError as exc:
+            for name, errors in exc.message_dict.items():
+                form.add_error(name if name in form.fields else None, errors)
+        else:
+            messages.success(request, _("客户 %(name)s 已新建，由您维护；欢迎任务已加入“我的一天”。") % {
+                "name": customer.name})
+            return redirect(customer.get_absolute_url())
+    return render(request, "service_tiers/customer_create.html", {"form": form, "duplicates": duplicates})

@@ -84,6 +84,7 @@ RULES: dict[str, Rule] = {
         logged_in((403, 403), head=(302, 404), sysadmin=(404, 404)), method="POST", kwargs="task"
     ),
     "service_tiers:team_tasks": Rule(logged_in(404, head=200, hq=200, auditor=200)),
+    "service_tiers:customer_create": Rule(logged_in(403, rm=200, wm=200, head=200)),
     "service_tiers:compliance": Rule(logged_in(403, head=200, hq=200, auditor=200, sysadmin=200)),
     # Django admin: only staff accounts; everyone else is sent to the admin login.
     "admin:index": Rule(logged_in(302, sysadmin=200)),
