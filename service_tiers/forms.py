@@ -51,3 +51,17 @@ class TeamFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["assignee"].queryset = assignees
         self.fields["status"].choices = [("", _("全部")), *ServiceTask.Status.choices]
+
+
+class BulkFollowUpForm(forms.Form):
+    due_date = forms.DateField(label=_("跟进日期"), widget=DATE)
+    title = forms.CharField(label=_("任务标题"), max_length=200)
+
+
+class BulkHandoverForm(forms.Form):
+    to_maintainer = forms.ModelChoiceField(label=_("交接给"), queryset=None)
+    reason = forms.CharField(label=_("交接原因"), max_length=200)
+
+    def __init__(self, *args, receivers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_maintainer"].queryset = receivers

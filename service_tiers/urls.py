@@ -11,4 +11,5 @@ urlpatterns: list = [
     path("team/tasks/<int:pk>/reassign/", views.task_reassign, name="task_reassign"),
     path("team/tasks/", views.team_tasks, name="team_tasks"),
     path("customers/new/", views.customer_create, name="customer_create"),
+    path("customers/bulk/", views.customer_bulk, name="customer_bulk"),
 ]

@@ -22,13 +22,25 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from crm import roles
 from crm.errors import NotFound
+from customers.access_selectors import handover_receivers
+from customers.exports import ExportTooLarge, customer_list_export
 from customers.forms import CustomerCreateForm
 from customers.models import Customer
+from customers.scoping import org_subtree_customers
 from customers.services.customer_create import DuplicateFound, may_create_customers
+from customers.services.handover import customer_handover
 
+from . import bulk, task_services
 from . import my_day as selectors
-from . import task_services
-from .forms import TaskCancelForm, TaskCompleteForm, TaskReassignForm, TaskRescheduleForm, TeamFilterForm
+from .forms import (
+    BulkFollowUpForm,
+    BulkHandoverForm,
+    TaskCancelForm,
+    TaskCompleteForm,
+    TaskReassignForm,
+    TaskRescheduleForm,
+    TeamFilterForm,
+)
 from .models import ServiceTask
 
 TEMPLATE = "service_tiers/task_action.html"
@@ -192,3 +204,73 @@ def customer_create(request: HttpRequest) -> HttpResponse:
                 "name": customer.name})
             return redirect(customer.get_absolute_url())
     return render(request, "service_tiers/customer_create.html", {"form": form, "duplicates": duplicates})
+
+
+BULK_TITLES = {
+    "follow_up": gettext_lazy("批量创建跟进任务"),
+    "handover": gettext_lazy("批量交接"),
+    "export": gettext_lazy("导出所选客户"),
+}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def customer_bulk(request: HttpRequest) -> HttpResponse:
+    """/customers/bulk/: what a bulk action will do to how many customers (GET), then doing it (POST)."""
+    data = request.POST if request.method == "POST" else request.GET
+    action = data.get("action", "")
+    if action not in bulk.ACTIONS:
+        messages.error(request, _("请选择批量操作。"))
+        return redirect(reverse("customers:list"))
+    if action == "handover" and not request.user.has_perm("crm.handover_customers"):
+        raise PermissionDenied
+    if action == "follow_up" and not request.user.has_perm("service_tiers.change_servicetask"):
+        raise PermissionDenied
+    selection = bulk.bulk_selection(request=request, data=data)
+    back = f"{reverse('customers:list')}?{selection.query}"
+    if selection.errors:
+        for error in selection.errors:
+            messages.error(request, error)
+        return redirect(back)
+    customers = selection.customers
+    if action == "handover":
+        customers = customers.filter(pk__in=org_subtree_customers(user=request.user).values("pk"))
+        selection.count = customers.count()
+        form = BulkHandoverForm(data if request.method == "POST" else None,
+                                receivers=handover_receivers(by=request.user))
+    elif action == "follow_up":
+        form = BulkFollowUpForm(data if request.method == "POST" else None,
+                                initial={"due_date": timezone.localdate(), "title": _("跟进")})
+    else:
+        form = None
+    if request.method == "POST" and selection.count and (form is None or form.is_valid()):
+        try:
+            response = _bulk_run(request, action=action, customers=customers, selection=selection,
+                                 data=form.cleaned_data if form else {})
+        except (ValidationError, ExportTooLarge) as exc:
+            messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        else:
+            return response
+    return render(request, "service_tiers/customer_bulk.html", {
+        "action": action, "title": BULK_TITLES[action], "selection": selection, "form": form, "back": back,
+        "count_display": f"{selection.count:,}",
+    })
+
+
+def _bulk_run(request: HttpRequest, *, action: str, customers, selection, data: dict) -> HttpResponse:
+    if action == "follow_up":
+        created = task_services.follow_up_tasks_bulk_create(
+            user=request.user, customers=customers, due_date=data["due_date"], title=data["title"], request=request)
+        messages.success(request, _("已为 %(n)s 位客户创建跟进任务。") % {"n": f"{created:,}"})
+        return redirect(f"{reverse('customers:list')}?{selection.query}")
+    if action == "handover":
+        handover = customer_handover(customers=customers, to=data["to_maintainer"], reason=data["reason"],
+                                     by=request.user, request=request)
+        messages.success(request, _("交接完成：%(count)s 位客户已交给 %(to)s。") % {
+            "count": handover.customer_count, "to": handover.to_maintainer})
+        return redirect(handover.get_absolute_url())
+    content = customer_list_export(customers=customers, user=request.user, request=request,
+                                   filters={"bulk": selection.scope, "count": str(selection.count)})
+    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = 'attachment; filename="customers-selected.xlsx"'
+    return response
