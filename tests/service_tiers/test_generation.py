@@ -227,12 +227,13 @@ def test_corporate_visits_go_to_each_role_holder_spread_over_the_month(org_tree,
 
 
 def test_recontact_after_90_days_without_a_logged_contact(org_tree, rm_a1):
-    silent = CustomerFactory(org_unit=org_tree["OUT-A"], maintainer=rm_a1, since=D(2025, 1, 1),
-                             maintenance_band="staff")
-    recent = CustomerFactory(org_unit=org_tree["OUT-A"], maintainer=rm_a1, since=D(2025, 1, 1),
-                             maintenance_band="staff")
-    boundary = CustomerFactory(org_unit=org_tree["OUT-A"], maintainer=rm_a1, since=D(2025, 1, 1),
-                               maintenance_band="staff")
+    def company():
+        return CustomerFactory(org_unit=org_tree["OUT-A"], maintainer=rm_a1, since=D(2025, 1, 1),
+                               kind=Customer.Kind.CORPORATE, deposit_class="class_3")
+
+    silent, recent, boundary = company(), company(), company()
+    # a programme customer is followed by its monthly periodic contact instead (no second contact task)
+    CustomerFactory(org_unit=org_tree["OUT-A"], maintainer=rm_a1, since=D(2025, 1, 1), maintenance_band="staff")
     day = D(2026, 11, 2)
     ContactLog.objects.create(customer=recent, staff=rm_a1, contacted_on=day - dt.timedelta(days=30),
                               channel="phone", summary="x")
