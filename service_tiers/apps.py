@@ -15,7 +15,7 @@ class ServiceTiersConfig(AppConfig):
     verbose_name = _("服务维护")
 
     def ready(self):
-        from crm.services.handover import handover_follower_register
+        from customers.services.handover import handover_follower_register
         from segmentation import close_steps
 
         from .generation import handover_tasks_follow, month_tasks_generate

@@ -23,8 +23,8 @@ from django.utils import timezone
 
 from crm import roles
 from crm.models import OrgUnit, User
-from crm.scoping import visible_customers
 from customers.models import ContactLog, CustomerStanding
+from customers.scoping import visible_customers
 from segmentation.models import Assignment, MonthClose
 
 from .models import ServiceTask, StandardVersion, VisitRole, VisitStandard

@@ -12,8 +12,8 @@ from django.db import connection
 
 from crm import roles
 from crm.models import Handover
-from crm.services.handover import customer_handover
 from customers.models import AccountType, ContactLog, Customer
+from customers.services.handover import customer_handover
 from segmentation import close_steps
 from segmentation.models import Assignment, MonthClose, RuleVersion, TierChange
 from service_tiers.generation import tasks_generate

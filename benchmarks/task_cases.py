@@ -1,4 +1,4 @@
-"""Benchmark cases of the task generator (discovered by crm.benchmarking): a day's generation at scale.
+"""Benchmark cases of the task generator (discovered by benchmarks.runner): a day's generation at scale.
 
 The day is the first of the data month: the day the previous month's close lands, so every kind has work —
 the new month's periodic contacts and corporate visits, the close's welcome/retention/dormant tasks,
@@ -11,9 +11,8 @@ from __future__ import annotations
 from django.db import connection
 
 from crm.benchmarking.registry import CaseFailed, benchmark_case
-
-from .generation import tasks_generate
-from .models import ServiceTask
+from service_tiers.generation import tasks_generate
+from service_tiers.models import ServiceTask
 
 
 def _empty_tasks(ctx, segmentation_history) -> None:
