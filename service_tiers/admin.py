@@ -125,6 +125,12 @@ class StandardVersionAdmin(admin.ModelAdmin):
             return [f.name for f in StandardVersion._meta.concrete_fields if f.name != "id"]
         return always
 
+    def has_change_permission(self, request, obj=None):
+        # A published version is shown read-only (Django's view page): copy it to change anything.
+        if obj is not None and obj.is_published:
+            return False
+        return super().has_change_permission(request, obj)
+
     def has_delete_permission(self, request, obj=None):
         if obj is not None and obj.is_published:
             return False
@@ -155,8 +161,9 @@ class StandardVersionAdmin(admin.ModelAdmin):
             self.message_user(request, _("已复制为草稿 v%(n)s") % {"n": copy.number}, messages.SUCCESS)
 
     def _version_for_post(self, request, pk):
+        """The version, for a user who may create versions (publishing and copying both do)."""
         version = get_object_or_404(StandardVersion, pk=pk)
-        if not self.has_change_permission(request, version):
+        if not self.has_add_permission(request):
             raise PermissionDenied
         return version
 

@@ -1,5 +1,13 @@
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+
+
+def standards_defaults_after_migrate(sender, **kwargs):
+    """After a flush (transactional tests) the shipped standards come back, as the role groups do."""
+    from .defaults import standards_defaults_create
+
+    standards_defaults_create(apps)
 
 
 class ServiceTiersConfig(AppConfig):
@@ -15,3 +23,5 @@ class ServiceTiersConfig(AppConfig):
         # The close generates the month's tasks inside its transaction (a failure rolls the close back).
         close_steps.register("tasks", month_tasks_generate)
         handover_follower_register("service_tasks", handover_tasks_follow)
+        post_migrate.connect(standards_defaults_after_migrate, sender=self,
+                             dispatch_uid="service_tiers.standards_defaults")

@@ -61,10 +61,10 @@ def _insert(cursor, *, kind: str, select: str, params: dict) -> int:
     return cursor.rowcount
 
 
-def _routing_tables(cursor, *, version: StandardVersion) -> None:
+def _routing_tables(cursor, *, version: StandardVersion, open_tasks: bool = True) -> None:
     """Temporary lookup tables for one run: fallback heads, role holders, and the per-(segment, band)
     standard (care switches, the stricter contact interval). Dropped first: two runs in one transaction."""
-    cursor.execute("DROP TABLE IF EXISTS st_fallback, st_holder, st_combo")
+    cursor.execute("DROP TABLE IF EXISTS st_fallback, st_holder, st_combo, st_open")
     cursor.execute(
         """
         CREATE TEMP TABLE st_fallback ON COMMIT DROP AS
@@ -114,6 +114,20 @@ def _routing_tables(cursor, *, version: StandardVersion) -> None:
         """,
         {"segments": segments, "bands": bands, "version": version.pk},
     )
+    # Customers that still have an open task of a kind given one at a time, read once before any insert: an
+    # anti-join against the task table inside the INSERT into it would rescan the pages being written.
+    cursor.execute(
+        f"""
+        CREATE TEMP TABLE st_open ON COMMIT DROP AS
+        SELECT DISTINCT customer_id, kind FROM {TASKS}
+        WHERE status = 'open' AND kind = ANY(%(kinds)s) AND %(wanted)s
+        """,  # noqa: S608
+        {"kinds": [Kind.PERIODIC_CONTACT.value, Kind.DORMANT.value, Kind.RECONTACT.value], "wanted": open_tasks},
+    )
+    cursor.execute("CREATE INDEX ON st_open (customer_id, kind)")
+    # Temporary tables have no statistics until analysed: without them the planner guesses ~850 rows per
+    # join and picks nested loops over the customers.
+    cursor.execute("ANALYZE st_fallback, st_holder, st_combo, st_open")
 
 
 def _script(kind: str) -> str:
@@ -148,8 +162,7 @@ def _periodic(cursor, day, version, rule) -> int:
                              (%(ym)s / k.interval_months * k.interval_months) %% 12 + 1, 1) AS start
         ) p
         WHERE k.interval_months IS NOT NULL
-          AND NOT EXISTS (SELECT 1 FROM {TASKS} o WHERE o.customer_id = c.id AND o.kind = 'periodic_contact'
-                          AND o.status = 'open')
+          AND NOT EXISTS (SELECT 1 FROM st_open o WHERE o.customer_id = c.id AND o.kind = 'periodic_contact')
           AND NOT EXISTS (SELECT 1 FROM customers_contactlog l
                           WHERE l.customer_id = c.id AND l.contacted_on >= p.start AND l.contacted_on <= %(day)s)
     """)  # noqa: S608
@@ -234,7 +247,7 @@ def _dormant(cursor, day, version, rule) -> int:
         FROM {_CUSTOMER_FROM}
         JOIN segmentation_assignment a ON a.customer_id = c.id
         WHERE a.month = %(month)s AND a.negative_rule = 'dormant'
-          AND NOT EXISTS (SELECT 1 FROM {TASKS} o WHERE o.customer_id = c.id AND o.kind = 'dormant' AND o.status = 'open')
+          AND NOT EXISTS (SELECT 1 FROM st_open o WHERE o.customer_id = c.id AND o.kind = 'dormant')
     """)  # noqa: S608
 
 
@@ -300,8 +313,12 @@ def _corporate_visit(cursor, day, version, rule) -> int:
 
 def _recontact(cursor, day, version, rule) -> int:
     """失联: programme and corporate customers without a logged contact for ``recontact_days`` (counted from
-    the relationship start when never contacted); one open re-contact task at a time."""
+    the relationship start when never contacted); one open re-contact task at a time. Customers whose
+    standard already asks for a contact at least every ``recontact_days`` are followed by their periodic
+    contact (its overdue task is their red flag), and one open contact task is enough: no second one."""
+    periodic = _enabled_rules(version).get(Kind.PERIODIC_CONTACT)
     return _insert(cursor, kind=Kind.RECONTACT, params={
+        "periodic_on": periodic is not None, "days": version.recontact_days,
         "cutoff": day - dt.timedelta(days=version.recontact_days), "due": day + dt.timedelta(days=rule.lead_days),
         "title": rule.title, "script": _script(Kind.RECONTACT)}, select=f"""
         SELECT c.id AS customer_id, c.org_unit_id, {_ASSIGNEE} AS assignee_id, %(due)s::date AS due_date,
@@ -312,8 +329,9 @@ def _recontact(cursor, day, version, rule) -> int:
                ON lc.customer_id = c.id
         WHERE (s.maintenance_band <> '' OR s.deposit_class <> '')
           AND COALESCE(lc.last_on, c.since, c.created_at::date) < %(cutoff)s
-          AND NOT EXISTS (SELECT 1 FROM {TASKS} o WHERE o.customer_id = c.id AND o.kind = 'recontact'
-                          AND o.status = 'open')
+          AND NOT EXISTS (SELECT 1 FROM st_open o WHERE o.customer_id = c.id
+                          AND o.kind IN ('recontact', 'periodic_contact'))
+          AND NOT (%(periodic_on)s AND k.interval_months IS NOT NULL AND k.interval_months * 30 <= %(days)s)
     """)  # noqa: S608
 
 
@@ -393,7 +411,7 @@ def handover_tasks_follow(*, handover) -> int:
         version = standard_version_in_force(day=day)
         rule = _enabled_rules(version).get(Kind.HANDOVER) if version else None
         if rule is not None:
-            _routing_tables(cursor, version=version)
+            _routing_tables(cursor, version=version, open_tasks=False)
             _handover(cursor, day, version, rule, handover_id=handover.pk)
     return moved
 

@@ -35,13 +35,16 @@ class ServiceTask(TimeStampedModel):
         DONE = "done", _("已完成")
         CANCELLED = "cancelled", _("已取消")
 
+    # No single-column indexes on the foreign keys: the unique key leads with the customer and the list
+    # indexes with the assignee and the unit; three more indexes would slow the generator's million-row days.
     customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="service_tasks",
-                                 verbose_name=_("客户"))
+                                 verbose_name=_("客户"), db_index=False)
     # The unit the task belongs to (the customer's unit when it was created): branch heads' task lists and
     # the reports' scope filter on it without joining the customers.
-    org_unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+", verbose_name=_("所属机构"))
+    org_unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+", verbose_name=_("所属机构"),
+                                 db_index=False)
     assignee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="service_tasks",
-                                 verbose_name=_("负责人"))
+                                 verbose_name=_("负责人"), db_index=False)
     kind = models.CharField(_("任务类型"), max_length=24, choices=Kind.choices)
     due_date = models.DateField(_("到期日"))
     status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.OPEN)

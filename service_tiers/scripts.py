@@ -12,8 +12,6 @@ from string import Template
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from customers.masking import mask_name
-
 from .models import ServiceTask
 
 # The product a script speaks of, by task kind (the card's tail is in the task's title).
@@ -27,12 +25,13 @@ PRODUCTS = {
 
 def script_render(*, template: str, customer_name: str, product: str = "", rm_name: str = "") -> SafeString:
     """The script with the placeholders filled in, as HTML-safe text (every part was escaped)."""
-    values = {"customer_name": escape(mask_name(customer_name)), "product": escape(product),
+    values = {"customer_name": escape(customer_name), "product": escape(product),
               "rm_name": escape(rm_name)}
     return mark_safe(Template(escape(template or "")).safe_substitute(values))  # noqa: S308 — all parts escaped
 
 
 def task_script_render(*, task: ServiceTask) -> SafeString:
-    """A task's stored script for its customer and assignee (names as staff see them on screen)."""
+    """A task's stored script for its customer and assignee (names as staff see them on screen: in full,
+    customers.masking masks only ID numbers and mobiles)."""
     return script_render(template=task.script, customer_name=task.customer.name,
                          product=PRODUCTS.get(task.kind, ""), rm_name=str(task.assignee))

@@ -87,7 +87,8 @@ RULES: dict[str, Rule] = {
     "service_tiers:customer_create": Rule(logged_in(403, rm=200, wm=200, head=200)),
     # The confirm page of a bulk export (GET); with no customer ticked every role is sent back to the list.
     "service_tiers:customer_bulk": Rule(logged_in(302), data={"action": "export"}),
-    "service_tiers:compliance": Rule(logged_in(403, head=200, hq=200, auditor=200, sysadmin=200)),
+    # Service compliance (issue 13): branch heads, HQ and auditors; RMs and wealth managers are refused.
+    "service_tiers:compliance": Rule(logged_in(200, rm=403, wm=403)),
     # Django admin: only staff accounts; everyone else is sent to the admin login.
     "admin:index": Rule(logged_in(302, sysadmin=200)),
 }
