@@ -32,7 +32,7 @@ def _five_hundred_tasks(ctx) -> None:
             INSERT INTO {ServiceTask._meta.db_table} (created_at, updated_at, customer_id, org_unit_id, assignee_id,
                 kind, due_date, status, dedupe_key, title, script, outcome, channel, note, version)
             SELECT now(), now(), c.id, c.org_unit_id, %(rm)s, 'follow_up',
-                   CASE n % 3 WHEN 0 THEN %(today)s::date - 3 WHEN 1 THEN %(today)s::date ELSE %(week_end)s::date END,
+                   CASE n %% 3 WHEN 0 THEN %(today)s::date - 3 WHEN 1 THEN %(today)s::date ELSE %(week_end)s::date END,
                    'open', %(key)s, '基准跟进', '$customer_name 您好，我是 $rm_name。', '', '', '', 1
             FROM (SELECT id, org_unit_id, row_number() OVER (ORDER BY id) AS n FROM customers_customer
                   WHERE maintainer_id = %(rm)s ORDER BY id LIMIT %(limit)s) c
