@@ -105,9 +105,8 @@ def my_day(*, user: User, today: dt.date) -> MyDay:
         section.groups = [(kind, list(items)) for kind, items in groupby(tasks, key=lambda t: t.get_kind_display())]
         section.count = len(tasks)
     month = today.replace(day=1)
+    # "Their customers": the scope itself (an RM's maintained, co-maintained and shared ones; a head's subtree).
     mine = visible_customers(user=user)
-    if roles.role_names(user) & set(roles.MAINTAINER_ROLES):
-        mine = mine.filter(Q(maintainer=user) | Q(co_maintainer_links__user=user))
     changes = list(
         TierChange.objects.filter(month=month, customer__in=mine.values("pk"))
         .select_related("customer").order_by("direction", "customer__name", "field")[:100]

@@ -7,6 +7,8 @@ import datetime as dt
 import pytest
 import time_machine
 from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from customers.models import Customer
 from service_tiers.models import ServiceTask
@@ -83,3 +85,22 @@ def test_hq_and_auditor_may_not_create(client, hq_user, auditor):
     for user in (hq_user, auditor):
         client.force_login(user)
         assert client.get(URL).status_code == 403
+
+
+text = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=40)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.fixed_dictionaries({
+    "customer_no": text, "kind": st.sampled_from(["individual", "corporate", "x", ""]), "name": text,
+    "id_type": st.sampled_from(["resident_id", "credit_code", "passport", "", "?"]), "id_number": text,
+    "mobile": text, "birth_date": text, "registered_capital": text,
+}))
+def test_any_form_input_is_a_page_or_a_customer_never_a_500(client, rm_a1, data):
+    client.force_login(rm_a1)
+    before = Customer.objects.count()
+    response = client.post(URL, data)
+    assert response.status_code in (200, 302)
+    created = Customer.objects.count() - before
+    assert created == (1 if response.status_code == 302 else 0)
+    assert ServiceTask.objects.filter(kind="new_customer").count() == Customer.objects.count()
