@@ -50,8 +50,12 @@ TEMPLATE = "service_tiers/task_action.html"
 def my_day(request: HttpRequest) -> HttpResponse:
     """/my-day/: the user's overdue, today's and this week's tasks, tier changes and birthdays."""
     day = selectors.my_day(user=request.user, today=timezone.localdate())
-    return render(request, "service_tiers/my_day.html", {"day": day, "can_work": request.user.has_perm(
-        "service_tiers.change_servicetask")})
+    return render(request, "service_tiers/my_day.html", {
+        "day": day, "can_work": request.user.has_perm("service_tiers.change_servicetask"),
+        # Reversed once: 500 rows × 4 links of {% url %} were a fifth of the page's time.
+        "task_prefix": reverse("service_tiers:task_action", args=[0, "complete"]).removesuffix("0/complete/"),
+        "customer_prefix": reverse("customers:detail", args=[0]).removesuffix("0/"),
+    })
 
 
 def _next_url(request: HttpRequest) -> str:
