@@ -20,8 +20,10 @@ class ServiceTiersConfig(AppConfig):
 
         from .generation import handover_tasks_follow, month_tasks_generate
 
-        # The close generates the month's tasks inside its transaction (a failure rolls the close back).
-        close_steps.register("tasks", month_tasks_generate)
+        # After the close commits, in the generator's own transaction: tasks are derived and idempotent, so a
+        # failure must not roll back a million assignments (it is logged; generate_tasks catches up), and the
+        # close does not hold its locks while a million tasks are written.
+        close_steps.register("tasks", month_tasks_generate, after_commit=True)
         handover_follower_register("service_tasks", handover_tasks_follow)
         post_migrate.connect(standards_defaults_after_migrate, sender=self,
                              dispatch_uid="service_tiers.standards_defaults")

@@ -8,11 +8,11 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.core.management import CommandError, call_command
-from django.db import connection
 
 from crm import roles
 from crm.models import Handover
 from customers.models import AccountType, ContactLog, Customer
+from customers.services.handover import _followers as handover_followers
 from customers.services.handover import customer_handover
 from segmentation import close_steps
 from segmentation.models import Assignment, MonthClose, RuleVersion, TierChange
@@ -325,9 +325,8 @@ def test_generation_is_one_statement_per_kind_not_a_loop_over_customers(org_tree
 
 
 def test_close_step_and_handover_follower_are_registered(db):
-    assert "tasks" in [step.name for step in close_steps.registered(after_commit=False)]
-    with connection.cursor():
-        pass
+    assert "tasks" in [step.name for step in close_steps.registered(after_commit=True)]
+    assert "service_tasks" in handover_followers
 
 
 def test_generate_tasks_command_reports_counts_and_refuses_a_bad_date(vip, capsys):
