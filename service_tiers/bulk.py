@@ -7,12 +7,16 @@ A selection is either the ticked customers of a page (``ids``) or every customer
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import SimpleNamespace
+from urllib.parse import parse_qs
 
 from django.db.models import QuerySet
-from django.http import HttpRequest, QueryDict
+from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 
+from crm.models import User
 from customers.filters import CustomerFilter
 from customers.scoping import visible_customers
 
@@ -30,12 +34,16 @@ class Selection:
     errors: list[str]
 
 
-def bulk_selection(*, request: HttpRequest, data: QueryDict) -> Selection:
-    """The customers a bulk request means, within the user's scope and the list's filter, counted once."""
+def bulk_selection(*, user: User, data: Mapping) -> Selection:
+    """The customers a bulk request means, within the user's scope and the list's filter, counted once.
+
+    ``data`` is the request's GET or POST (``ids`` read with ``getlist``)."""
     errors: list[str] = []
     query = data.get("query", "")[:2000]
-    filter_data = QueryDict(query)
-    customer_filter = CustomerFilter(filter_data, queryset=visible_customers(user=request.user), request=request)
+    filter_data = MultiValueDict(parse_qs(query, keep_blank_values=True))
+    # The list's filter reads only the user from its request.
+    customer_filter = CustomerFilter(filter_data, queryset=visible_customers(user=user),
+                                     request=SimpleNamespace(user=user))
     customers = customer_filter.qs.order_by()
     scope = "filter" if data.get("scope") == "filter" else "ids"
     ids: list[int] = []

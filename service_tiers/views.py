@@ -230,7 +230,7 @@ def customer_bulk(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     if action == "follow_up" and not request.user.has_perm("service_tiers.change_servicetask"):
         raise PermissionDenied
-    selection = bulk.bulk_selection(request=request, data=data)
+    selection = bulk.bulk_selection(user=request.user, data=data)
     back = f"{reverse('customers:list')}?{selection.query}"
     if selection.errors:
         for error in selection.errors:

@@ -55,6 +55,8 @@ class DuplicateFound(ValidationError):
 
 def _checked(*, data: dict[str, Any], by: User, today: date) -> dict[str, Any]:
     """The row as the importer would load it, or ValidationError keyed by field with the importer's messages."""
+    if by.org_unit is None:
+        raise PermissionDenied
     row = {key: str(data.get(key) or "").strip() for key in FORM_KEYS}
     row["org_code"] = by.org_unit.code
     row["maintainer"] = by.get_username()
@@ -124,6 +126,6 @@ def customer_create(*, by: User, data: dict[str, Any], today: date, confirm_dupl
         fields["credit_code"] = id_number
     customer = Customer(**fields)
     customer.full_clean(exclude=["customer_type", "region", "industry", "occupation"])
-    customer._change_reason = _("浏览器新建客户")  # simple-history's reason on the first history row
     customer.save()
+    customer.history.filter(history_type="+").update(history_change_reason=_("浏览器新建客户"))
     return customer
