@@ -22,6 +22,7 @@ from crm.errors import NotFound
 from crm.models import AccessLog, User
 from crm.services.audit import ClientRequest, access_log_record
 from customers.models import ContactLog, Customer
+from customers.scoping import visible_standings
 from customers.services.contact_log import contact_log_create
 from customers.services.customer_create import customer_create
 
@@ -148,6 +149,10 @@ def task_reassign(*, user: User, task_id: int, version: int, assignee_id: int) -
     task = _locked(user=user, task_id=task_id, version=version)
     if not task.org_unit.path.startswith(user.org_unit.path):
         raise NotFound
+    # The new assignee must be able to open the customer, or the task would vanish from their My day.
+    if not visible_standings(user=target).filter(customer_id=task.customer_id).exists():
+        raise ValidationError({"assignee": _("%(name)s 看不到该客户（不是其维护人或协同维护人），请先交接客户或授予权限。")
+                               % {"name": target}})
     old = task.assignee_id
     task.assignee = target
     task.version = F("version") + 1

@@ -167,9 +167,15 @@ def test_team_page_counts_filters_and_reassign(client, org_tree, rm_a1, rm_a2, h
     assert client.post(reassign, {"version": 1, "assignee": rm_b1.pk}).status_code == 302
     late.refresh_from_db()
     assert late.assignee == rm_a1
+    refused = client.post(reassign, {"version": 1, "assignee": rm_a2.pk}, follow=True).content.decode()
+    assert "看不到该客户" in refused  # rm_a2 could not open 甲: the task would vanish
+    c1.co_maintainers.add(rm_a2)
     client.post(reassign, {"version": 1, "assignee": rm_a2.pk})
     late.refresh_from_db()
     assert late.assignee == rm_a2 and late.version == 2
+    client.force_login(rm_a2)
+    assert f'id="task-{late.pk}"' in client.get(reverse("service_tiers:my_day")).content.decode()
+    client.force_login(head_a)
     client.force_login(rm_a1)
     assert client.get(url).status_code == 404
 
