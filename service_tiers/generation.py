@@ -148,9 +148,10 @@ def _last_closed_month(day: dt.date) -> dt.date | None:
 
 
 def _periodic(cursor, day, version, rule) -> int:
-    """A contact per period of the standard's interval (months, periods aligned on January), unless the
-    customer was already contacted in the period or still has an open one (an overdue contact is not
-    stacked up month after month); due at the period's end."""
+    """A contact per period of the standard's interval, unless the customer was already contacted in the
+    period or still has an open one (an overdue contact is not stacked up month after month); due at the
+    period's end. Periods longer than a month are staggered by customer (offset = id mod N months), so an
+    RM's half-yearly contacts arrive as a steady sixth each month instead of all in January and July."""
     ym = day.year * 12 + day.month - 1
     return _insert(cursor, kind=Kind.PERIODIC_CONTACT, params={"ym": ym, "day": day, "title": rule.title}, select=f"""
         SELECT c.id AS customer_id, c.org_unit_id, {_ASSIGNEE} AS assignee_id,
@@ -158,9 +159,9 @@ def _periodic(cursor, day, version, rule) -> int:
                'periodic:' || to_char(p.start, 'YYYY-MM') AS dedupe_key, %(title)s AS title, '' AS script
         FROM {_CUSTOMER_FROM}
         CROSS JOIN LATERAL (
-            SELECT make_date((%(ym)s / k.interval_months * k.interval_months) / 12,
-                             (%(ym)s / k.interval_months * k.interval_months) %% 12 + 1, 1) AS start
-        ) p
+            SELECT %(ym)s - (%(ym)s - (c.id %% k.interval_months)::int) %% k.interval_months AS ym
+        ) q
+        CROSS JOIN LATERAL (SELECT make_date(q.ym / 12, q.ym %% 12 + 1, 1) AS start) p
         WHERE k.interval_months IS NOT NULL
           AND NOT EXISTS (SELECT 1 FROM st_open o WHERE o.customer_id = c.id AND o.kind = 'periodic_contact')
           AND NOT EXISTS (SELECT 1 FROM customers_contactlog l
