@@ -236,7 +236,8 @@ def _tier_change(direction: str, kind: str):
 
 
 def _dormant(cursor, day, version, rule) -> int:
-    """Reactivation for customers the dormant negative rule hit in the latest close (one open at a time)."""
+    """Reactivation for customers the dormant negative rule hit in the latest close, also when a risk rule
+    fired first (one open at a time)."""
     month = _last_closed_month(day)
     if month is None:
         return 0
@@ -247,7 +248,7 @@ def _dormant(cursor, day, version, rule) -> int:
                %(due)s::date AS due_date, %(key)s AS dedupe_key, %(title)s AS title, %(script)s AS script
         FROM {_CUSTOMER_FROM}
         JOIN segmentation_assignment a ON a.customer_id = c.id
-        WHERE a.month = %(month)s AND a.negative_rule = 'dormant'
+        WHERE a.month = %(month)s AND (a.negative_rule = 'dormant' OR 'dormant' = ANY(a.negative_rules))
           AND NOT EXISTS (SELECT 1 FROM st_open o WHERE o.customer_id = c.id AND o.kind = 'dormant')
     """)  # noqa: S608
 

@@ -162,7 +162,11 @@ def test_dormant_customers_of_the_close_get_one_open_reactivation_task(org_tree,
         Assignment.objects.create(customer=sleeper, month=month, rule_version=_rule_version(),
                                   org_unit=org_tree["OUT-A"], kind="individual", value_segment="negative",
                                   negative_rule="dormant")
-    assert run(D(2026, 10, 5), Kind.DORMANT) == {Kind.DORMANT: 1}
+    overdrawn = CustomerFactory(org_unit=org_tree["OUT-A"], maintainer=rm_a1)  # dormant too, a risk rule first
+    Assignment.objects.create(customer=overdrawn, month=D(2026, 9, 1), rule_version=_rule_version(),
+                              org_unit=org_tree["OUT-A"], kind="individual", value_segment="negative",
+                              negative_rule="malicious_overdraft", negative_rules=["malicious_overdraft", "dormant"])
+    assert run(D(2026, 10, 5), Kind.DORMANT) == {Kind.DORMANT: 2}
     # the next close finds the same sleeper: no second task while the first is open
     assert run(D(2026, 11, 5), Kind.DORMANT) == {Kind.DORMANT: 0}
     ServiceTask.objects.filter(kind=Kind.DORMANT).update(status="cancelled")
