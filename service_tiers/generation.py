@@ -148,9 +148,10 @@ def _last_closed_month(day: dt.date) -> dt.date | None:
 
 
 def _periodic(cursor, day, version, rule) -> int:
-    """A contact per period of the standard's interval (months, periods aligned on January), unless the
-    customer was already contacted in the period or still has an open one (an overdue contact is not
-    stacked up month after month); due at the period's end."""
+    """A contact per period of the standard's interval, unless the customer was already contacted in the
+    period or still has an open one (an overdue contact is not stacked up month after month); due at the
+    period's end. Periods longer than a month are staggered by customer (offset = id mod N months), so an
+    RM's half-yearly contacts arrive as a steady sixth each month instead of all in January and July."""
     ym = day.year * 12 + day.month - 1
     return _insert(cursor, kind=Kind.PERIODIC_CONTACT, params={"ym": ym, "day": day, "title": rule.title}, select=f"""
         SELECT c.id AS customer_id, c.org_unit_id, {_ASSIGNEE} AS assignee_id,
@@ -158,9 +159,9 @@ def _periodic(cursor, day, version, rule) -> int:
                'periodic:' || to_char(p.start, 'YYYY-MM') AS dedupe_key, %(title)s AS title, '' AS script
         FROM {_CUSTOMER_FROM}
         CROSS JOIN LATERAL (
-            SELECT make_date((%(ym)s / k.interval_months * k.interval_months) / 12,
-                             (%(ym)s / k.interval_months * k.interval_months) %% 12 + 1, 1) AS start
-        ) p
+            SELECT %(ym)s - (%(ym)s - (c.id %% k.interval_months)::int) %% k.interval_months AS ym
+        ) q
+        CROSS JOIN LATERAL (SELECT make_date(q.ym / 12, q.ym %% 12 + 1, 1) AS start) p
         WHERE k.interval_months IS NOT NULL
           AND NOT EXISTS (SELECT 1 FROM st_open o WHERE o.customer_id = c.id AND o.kind = 'periodic_contact')
           AND NOT EXISTS (SELECT 1 FROM customers_contactlog l
@@ -235,7 +236,8 @@ def _tier_change(direction: str, kind: str):
 
 
 def _dormant(cursor, day, version, rule) -> int:
-    """Reactivation for customers the dormant negative rule hit in the latest close (one open at a time)."""
+    """Reactivation for customers the dormant negative rule hit in the latest close, also when a risk rule
+    fired first (one open at a time)."""
     month = _last_closed_month(day)
     if month is None:
         return 0
@@ -246,7 +248,7 @@ def _dormant(cursor, day, version, rule) -> int:
                %(due)s::date AS due_date, %(key)s AS dedupe_key, %(title)s AS title, %(script)s AS script
         FROM {_CUSTOMER_FROM}
         JOIN segmentation_assignment a ON a.customer_id = c.id
-        WHERE a.month = %(month)s AND a.negative_rule = 'dormant'
+        WHERE a.month = %(month)s AND (a.negative_rule = 'dormant' OR 'dormant' = ANY(a.negative_rules))
           AND NOT EXISTS (SELECT 1 FROM st_open o WHERE o.customer_id = c.id AND o.kind = 'dormant')
     """)  # noqa: S608
 

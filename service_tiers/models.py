@@ -37,14 +37,17 @@ class ServiceTask(TimeStampedModel):
 
     # No single-column indexes on the foreign keys: the unique key leads with the customer and the list
     # indexes with the assignee and the unit; three more indexes would slow the generator's million-row days.
+    # No database foreign-key constraints either (like the monthly balances and assignments): the generator
+    # writes rows only from joins on the customers, units and users, and a million rows' deferred checks
+    # cost over a minute at commit. Django still cascades and protects on delete.
     customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="service_tasks",
-                                 verbose_name=_("客户"), db_index=False)
+                                 verbose_name=_("客户"), db_index=False, db_constraint=False)
     # The unit the task belongs to (the customer's unit when it was created): branch heads' task lists and
     # the reports' scope filter on it without joining the customers.
     org_unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+", verbose_name=_("所属机构"),
-                                 db_index=False)
+                                 db_index=False, db_constraint=False)
     assignee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="service_tasks",
-                                 verbose_name=_("负责人"), db_index=False)
+                                 verbose_name=_("负责人"), db_index=False, db_constraint=False)
     kind = models.CharField(_("任务类型"), max_length=24, choices=Kind.choices)
     due_date = models.DateField(_("到期日"))
     status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.OPEN)

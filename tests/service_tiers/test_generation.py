@@ -162,7 +162,11 @@ def test_dormant_customers_of_the_close_get_one_open_reactivation_task(org_tree,
         Assignment.objects.create(customer=sleeper, month=month, rule_version=_rule_version(),
                                   org_unit=org_tree["OUT-A"], kind="individual", value_segment="negative",
                                   negative_rule="dormant")
-    assert run(D(2026, 10, 5), Kind.DORMANT) == {Kind.DORMANT: 1}
+    overdrawn = CustomerFactory(org_unit=org_tree["OUT-A"], maintainer=rm_a1)  # dormant too, a risk rule first
+    Assignment.objects.create(customer=overdrawn, month=D(2026, 9, 1), rule_version=_rule_version(),
+                              org_unit=org_tree["OUT-A"], kind="individual", value_segment="negative",
+                              negative_rule="malicious_overdraft", negative_rules=["malicious_overdraft", "dormant"])
+    assert run(D(2026, 10, 5), Kind.DORMANT) == {Kind.DORMANT: 2}
     # the next close finds the same sleeper: no second task while the first is open
     assert run(D(2026, 11, 5), Kind.DORMANT) == {Kind.DORMANT: 0}
     ServiceTask.objects.filter(kind=Kind.DORMANT).update(status="cancelled")
@@ -252,7 +256,22 @@ def test_periodic_contact_per_standard_unless_contacted_in_the_period(vip, mass,
                               summary="x")
     run(D(2026, 11, 2), Kind.PERIODIC_CONTACT)
     got = {t.customer: (t.due_date, t.dedupe_key) for t in tasks(Kind.PERIODIC_CONTACT)}
-    assert got == {vip: (D(2026, 11, 30), "periodic:2026-11"), mass: (D(2026, 12, 31), "periodic:2026-07")}
+    # 大众: every 6 months, staggered by customer: the period containing November that starts on the
+    # customer's offset month
+    ym = 2026 * 12 + 10
+    start = ym - (ym - mass.pk % 6) % 6
+    start_day = D(start // 12, start % 12 + 1, 1)
+    end_ym = start + 6
+    end_day = D(end_ym // 12, end_ym % 12 + 1, 1) - dt.timedelta(days=1)
+    assert got == {vip: (D(2026, 11, 30), "periodic:2026-11"), mass: (end_day, f"periodic:{start_day:%Y-%m}")}
+    assert start_day <= D(2026, 11, 2) <= end_day
+
+
+def test_half_yearly_contacts_are_spread_over_the_months(org_tree, rm_a1):
+    for _ in range(12):
+        CustomerFactory(org_unit=org_tree["OUT-A"], maintainer=rm_a1, value_segment="mass")
+    run(D(2026, 11, 2), Kind.PERIODIC_CONTACT)
+    assert ServiceTask.objects.filter(kind=Kind.PERIODIC_CONTACT).values("dedupe_key").distinct().count() == 6
 
 
 # --- routing and idempotence ---------------------------------------------------------------------------------
