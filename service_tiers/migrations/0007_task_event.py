@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('service_tiers', '0005_task_fk_without_single_indexes'),
+        ('service_tiers', '0006_task_fk_without_constraints'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
