@@ -138,6 +138,7 @@ class AccessLog(models.Model):
         LOGIN_FAILED = "login_failed", _("登录失败")
         LOGOUT = "logout", _("退出")
         DEACTIVATE = "deactivate", _("停用账号")
+        BULK = "bulk", _("批量操作")
         ROLE_CHANGE = "role_change", _("修改角色权限")
         CO_MAINTAINERS = "co_maintainers", _("修改协同维护人")
 
