@@ -3,7 +3,13 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from crm.services.staff import user_deactivate, user_deactivation_error
+from crm.services.staff import (
+    ROLE_FIELDS,
+    user_deactivate,
+    user_deactivation_error,
+    user_roles_may_change,
+    user_roles_set,
+)
 
 from .models import AccessLog, Handover, OrgUnit, User
 
@@ -39,12 +45,42 @@ class UserAdmin(BaseUserAdmin):
         (_("机构与岗位"), {"fields": ["org_unit", "employee_no", "title"]}),
     ]
 
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        # Nobody promotes themselves, and only a superuser grants roles (issue 10, item 1).
+        if obj is not None and not user_roles_may_change(user=obj, by=request.user):
+            readonly += [name for name in ROLE_FIELDS if name not in readonly]
+        return readonly
+
+    def has_change_permission(self, request, obj=None):
+        # A non-superuser must not reach a superuser's account (password, e-mail …): that is a way in.
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        # Staff are deactivated (through the handover checks), never deleted: their audit trail stays.
+        return False
+
     def save_model(self, request, obj, form, change):
-        deactivated = change and "is_active" in form.changed_data and not obj.is_active
-        if deactivated:
-            obj.is_active = True  # the staff service switches it off, with its checks, clean-ups and log row
+        """Plain fields are saved here; roles and deactivation go through their services (save_related)."""
+        if change:
+            stored = type(obj).objects.only(*ROLE_FIELDS[:2], "is_active").get(pk=obj.pk)
+            obj._admin_deactivate = stored.is_active and not obj.is_active
+            obj.is_active = stored.is_active
+            obj.is_superuser, obj.is_staff = stored.is_superuser, stored.is_staff
+        else:
+            obj._admin_deactivate = False
+            obj.is_superuser = obj.is_staff = False
         super().save_model(request, obj, form, change)
-        if deactivated:
+
+    def save_related(self, request, form, formsets, change):
+        roles = {name: form.cleaned_data.pop(name) for name in ROLE_FIELDS if name in form.cleaned_data}
+        super().save_related(request, form, formsets, change)
+        obj = form.instance
+        if roles:
+            user_roles_set(user=obj, by=request.user, request=request, **roles)
+        if obj._admin_deactivate:
             user_deactivate(user=obj, by=request.user, request=request, via="admin")
 
 

@@ -139,6 +139,8 @@ class AccessLog(models.Model):
         LOGOUT = "logout", _("退出")
         DEACTIVATE = "deactivate", _("停用账号")
         BULK = "bulk", _("批量操作")
+        ROLE_CHANGE = "role_change", _("修改角色权限")
+        CO_MAINTAINERS = "co_maintainers", _("修改协同维护人")
 
     at = models.DateTimeField(_("时间"), default=timezone.now)
     action = models.CharField(_("操作"), max_length=20, choices=Action.choices)
@@ -179,8 +181,10 @@ class Handover(models.Model):
     """One reassignment of customers from one maintainer (or several) to another, with a reason."""
 
     created_at = models.DateTimeField(_("交接时间"), default=timezone.now)
+    # Empty for a handover made by an import run from the command line (the reason names the file).
     by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), on_delete=models.PROTECT, related_name="handovers_done"
+        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="handovers_done",
     )
     # Empty when the selection spanned several previous maintainers (each is on its item).
     from_maintainer = models.ForeignKey(

@@ -7,6 +7,7 @@ gate in front of them for anything uploaded through the web: call ``upload_valid
 
 from __future__ import annotations
 
+import time
 import uuid
 import zipfile
 from pathlib import Path
@@ -117,3 +118,31 @@ def upload_store(*, file, kind: str, subdir: str = "uploads") -> Path:
             out.write(chunk)
     file.seek(0)
     return target
+
+
+def _retention_seconds() -> int:
+    return int(getattr(settings, "UPLOAD_RETENTION_SECONDS", 3600))
+
+
+def uploads_purge_expired(*, older_than_seconds: int | None = None, now: float | None = None) -> int:
+    """Delete uploaded files (MEDIA_ROOT/imports, MEDIA_ROOT/uploads) older than the retention period
+    (settings.UPLOAD_RETENTION_SECONDS, 1 hour by default); returns how many were deleted.
+
+    A previewed file that is never confirmed nor cancelled must not stay on disk: this runs on every
+    new upload, from ``manage.py purge_uploads`` and from the periodic job.
+    """
+    limit = _retention_seconds() if older_than_seconds is None else older_than_seconds
+    cutoff = (time.time() if now is None else now) - limit
+    deleted = 0
+    for subdir in ("imports", "uploads"):
+        directory = Path(settings.MEDIA_ROOT) / subdir
+        if not directory.is_dir():
+            continue
+        for path in directory.iterdir():
+            try:
+                if path.is_file() and path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    deleted += 1
+            except FileNotFoundError:  # removed meanwhile by a confirm, a cancel or another purge
+                continue
+    return deleted

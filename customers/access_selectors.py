@@ -13,7 +13,7 @@ from crm.model_fields import concrete_field, field_label
 from crm.models import AccessLog, CustomerUserObjectPermission, Handover, OrgUnit, User
 from customers.masking import mask_id_number, mask_mobile
 from customers.models import Customer
-from customers.scoping import org_subtree_customers
+from customers.scoping import org_subtree_customers, visible_customers
 
 # Who may receive customers in a handover (and be given a grant).
 RECEIVER_ROLES = [*roles.MAINTAINER_ROLES, roles.BRANCH_HEAD]
@@ -187,6 +187,16 @@ def handovers_visible(*, user) -> QuerySet[Handover]:
         return Handover.objects.none()
     return Handover.objects.filter(org_unit__path__startswith=user.org_unit.path).select_related(
         "by", "from_maintainer", "to_maintainer", "org_unit"
+    )
+
+
+def handover_items_visible(*, handover: Handover, user) -> QuerySet:
+    """The handover's customers that the user may see (visible_customers): a user who sees none gets the
+    handover's counts only, never the names."""
+    return (
+        handover.items.filter(customer__in=visible_customers(user=user).values("pk"))
+        .select_related("customer", "previous_maintainer")
+        .order_by("customer__customer_no")
     )
 
 

@@ -16,6 +16,7 @@ from customers.access_selectors import (
     access_log_list,
     grant_receivers,
     handover_candidates,
+    handover_items_visible,
     handover_receivers,
     handover_sources,
     handovers_visible,
@@ -73,7 +74,7 @@ def handover_list(request):
 @permission_required("crm.view_handover", raise_exception=True)
 def handover_detail(request, pk: int):
     handover = get_object_or_404(handovers_visible(user=request.user), pk=pk)
-    items = handover.items.select_related("customer", "previous_maintainer").order_by("customer__customer_no")
+    items = handover_items_visible(handover=handover, user=request.user)
     page = Paginator(items, 100).get_page(request.GET.get("page"))
     return render(request, "customers/access/handover_detail.html", {"handover": handover, "page": page})
 

@@ -7,15 +7,18 @@ filters avoid DISTINCT scans, and the full result count is not computed.
 from __future__ import annotations
 
 from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import Http404
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from crm.admin import ReadOnlyAdmin
 from crm.models import CustomerUserObjectPermission, OrgUnit
-from customers.masking import mask_mobile
+from customers.masking import mask_id_number, mask_mobile
 from customers.scoping import visible_customers
 
 from .models import (
@@ -29,6 +32,21 @@ from .models import (
     MonthlyBalance,
 )
 from .selectors import customer_search
+from .services.customer_profile import PROFILE_FIELDS, customer_co_maintainers_set, customer_update
+
+# Shown masked in admin for everybody (change form, history list diffs, version pages); the full values are
+# revealed only on the customer page, through the audited reveal (customers.services.access.customer_reveal).
+MASKERS = {"id_number": mask_id_number, "mobile": mask_mobile}
+
+
+class MaskedHistoryHelper(HistoricalRecordContextHelper):
+    """History diffs mask the ID number and mobile exactly as the customer pages do."""
+
+    def prepare_delta_change_value(self, change, value):
+        masker = MASKERS.get(change.field)
+        if masker is not None:
+            return masker(value)
+        return super().prepare_delta_change_value(change, value)
 
 
 class CustomerScopedAdminMixin:
@@ -59,7 +77,12 @@ class CustomerScopedAdminMixin:
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         self._require_in_scope(request, object_id)
+        if request.method == "POST":  # "revert to this version" would bypass the services: never offered
+            raise PermissionDenied
         return super().history_form_view(request, object_id, version_id, extra_context=extra_context)
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return MaskedHistoryHelper(self.model, historical_record)
 
 
 class OrgSubtreeListFilter(admin.SimpleListFilter):
@@ -93,6 +116,8 @@ class LookupAdmin(admin.ModelAdmin):
 
 
 class CoMaintainerInline(admin.TabularInline):
+    """Edited here, saved by customers.services.customer_profile.customer_co_maintainers_set (CustomerAdmin)."""
+
     model = CoMaintainer
     extra = 0
     raw_id_fields = ["user"]
@@ -160,21 +185,82 @@ class CustomerAdmin(CustomerScopedAdminMixin, SimpleHistoryAdmin):
     list_per_page = 50
     ordering = ["-standing__aum_cents", "pk"]
     inlines = [CustomerStandingInline, CoMaintainerInline]
-    readonly_fields = ["created_at", "updated_at"]
+    # Only the profile (customer_update) and co-maintainers (customer_co_maintainers_set) are edited here.
+    # The number, kind and credit flags come from core banking and the credit system; org unit and
+    # maintainer move by a recorded handover (/handovers/); ID number and mobile stay masked.
+    readonly_fields = [
+        "customer_no", "kind", "masked_id_number", "masked_mobile_field", "bad_credit_count", "malicious_overdraft",
+        "org_unit", "maintainer_with_handover", "origin_maintainer", "created_at", "updated_at",
+    ]
     fieldsets = [
         (None, {"fields": ["customer_no", "kind", "customer_type", "name"]}),
         (_("个人资料"), {"fields": [
-            "gender", "birth_date", "id_type", "id_number", "mobile", "address", "region", "industry", "occupation",
-            "position", "employer", "income_band", "hobbies", "risk_preference",
+            "gender", "birth_date", "id_type", "masked_id_number", "masked_mobile_field", "address", "region", "industry",
+            "occupation", "position", "employer", "income_band", "hobbies", "risk_preference",
         ]}),
         (_("信用"), {"fields": ["credit_rating", "bad_credit_count", "malicious_overdraft", "since", "notes"]}),
         (_("对公客户"), {"classes": ["collapse"], "fields": [
             "credit_code", "legal_representative", "registered_capital", "total_assets", "credit_customer",
             "target_credit", "admin_level",
         ]}),
-        (_("机构与维护人"), {"fields": ["org_unit", "maintainer", "origin_maintainer"]}),
-        (_("记录"), {"classes": ["collapse"], "fields": readonly_fields}),
+        (_("机构与维护人"), {"fields": ["org_unit", "maintainer_with_handover", "origin_maintainer"]}),
+        (_("记录"), {"classes": ["collapse"], "fields": ["created_at", "updated_at"]}),
     ]
+
+    @admin.display(description=_("证件号码"))
+    def masked_id_number(self, customer: Customer):
+        return self._with_reveal_link(customer, mask_id_number(customer.id_number))
+
+    @admin.display(description=_("手机号码"))
+    def masked_mobile_field(self, customer: Customer):
+        return self._with_reveal_link(customer, mask_mobile(customer.mobile))
+
+    @admin.display(description=_("维护人"))
+    def maintainer_with_handover(self, customer: Customer):
+        if not customer.maintainer_id:
+            return "—"
+        return format_html(
+            '{} <a href="{}?from={}">{}</a>', customer.maintainer, reverse("access:handover_create"),
+            customer.maintainer_id, _("办理客户交接"),
+        )
+
+    def _with_reveal_link(self, customer: Customer, masked: str):
+        # The full value is only ever shown by the customer page's audited reveal (history versions: no link).
+        user = getattr(customer, "_admin_user", None)
+        if not masked or user is None or not user.has_perm("customers.view_sensitive"):
+            return masked or "—"
+        return format_html('{} <a href="{}#profile-title">{}</a>', masked, customer.get_absolute_url(), _("在客户页查看完整号码"))
+
+    def get_object(self, request, object_id, from_field=None):
+        customer = super().get_object(request, object_id, from_field)
+        if customer is not None:
+            customer._admin_user = request.user
+        return customer
+
+    def has_add_permission(self, request):
+        return False  # customers arrive from core banking (imports)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        """The same service as the customer page's profile form (history author, only changed fields)."""
+        fresh = self.get_queryset(request).select_related(None).get(pk=obj.pk)
+        customer_update(
+            customer=fresh, by=request.user,
+            data={name: form.cleaned_data[name] for name in PROFILE_FIELDS if name in form.cleaned_data},
+        )
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not CoMaintainer:
+            return super().save_formset(request, form, formset, change)
+        users = [
+            row.cleaned_data["user"] for row in formset.forms
+            if row.cleaned_data and row.cleaned_data.get("user") and not row.cleaned_data.get("DELETE")
+        ]
+        customer_co_maintainers_set(customer=form.instance, users=users, by=request.user, request=request)
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        return None
 
     def get_search_results(self, request, queryset, search_term):
         return customer_search(customers=queryset, q=search_term), False
@@ -205,6 +291,17 @@ def _customer_or_account_search(queryset, term: str, *, account_field: str | Non
 
 @admin.register(Account)
 class AccountAdmin(CustomerScopedAdminMixin, SimpleHistoryAdmin):
+    """Accounts are created and updated by the balance import only: viewed here."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
     list_display = ["account_no", "customer", "account_type", "balance", "annual_rate", "last_txn_date", "closed_on"]
     list_filter = ["account_type", "activated"]
     search_fields = ["account_no"]
@@ -248,7 +345,12 @@ class CustomerMonthAdmin(CustomerScopedAdminMixin, NoAddChangeAdmin):
 
 
 @admin.register(ContactLog)
-class ContactLogAdmin(CustomerScopedAdminMixin, admin.ModelAdmin):
+class ContactLogAdmin(CustomerScopedAdminMixin, NoAddChangeAdmin):
+    """Contacts are logged on the customer page (customers.services.contact_log); listed here."""
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
     list_display = ["contacted_on", "customer", "staff", "channel", "summary", "next_step"]
     list_filter = ["channel"]
     search_fields = ["customer__customer_no"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from crispy_forms.bootstrap import FormActions
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Field, Fieldset, Layout, Submit
@@ -41,7 +43,12 @@ class BlankTextInput(forms.TextInput):
 
 
 class CustomerProfileForm(forms.ModelForm):
-    """The customer's profile. ID number and mobile show masked; a blank input keeps the stored value."""
+    """The customer's profile. ID number and mobile show masked; a blank input keeps the stored value.
+
+    ``version`` carries the row's ``updated_at`` as the form was opened: a save over a newer row is refused.
+    """
+
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Customer
@@ -74,6 +81,8 @@ class CustomerProfileForm(forms.ModelForm):
         for name in SENSITIVE_FIELDS:
             self.initial[name] = ""
         self.fields["name"].error_messages["required"] = _("请填写姓名/名称。")
+        if self.instance.pk and self.instance.updated_at:
+            self.initial["version"] = self.instance.updated_at.isoformat()
 
         individual = self.instance.kind == Customer.Kind.INDIVIDUAL
         for name in INDIVIDUAL_ONLY if not individual else CORPORATE_ONLY:
@@ -121,6 +130,7 @@ class CustomerProfileForm(forms.ModelForm):
                 ),
             ]
         self.helper.layout = Layout(
+            Field("version"),
             *sections,
             FormActions(
                 Submit("save", _("保存")),
@@ -128,6 +138,17 @@ class CustomerProfileForm(forms.ModelForm):
                      f"{escape(_('取消'))}</a>"),
             ),
         )
+
+    def clean_version(self) -> datetime.datetime | None:
+        try:
+            version = datetime.datetime.fromisoformat(self.cleaned_data.get("version") or "")
+        except ValueError:
+            version = None
+        if version is None or version.tzinfo is None:
+            # A hidden field: the message goes to the top of the form.
+            self.add_error(None, _("页面已过期：请重新打开编辑页面后再保存。"))
+            return None
+        return version
 
     def clean_id_number(self) -> str:
         value = (self.cleaned_data.get("id_number") or "").strip().upper()
@@ -201,6 +222,8 @@ class ContactLogForm(forms.ModelForm):
         if not self.is_bound:
             self.initial.setdefault("contacted_on", timezone.localdate())
         self.fields["summary"].error_messages["required"] = _("请填写交往内容。")
+        self.fields["summary"].error_messages["max_length"] = _(
+            "交往内容不能超过 %(limit_value)d 个字（当前 %(show_value)d 个字），请精简后再保存。")
         self.fields["contacted_on"].error_messages["required"] = _("请填写联系日期。")
         self.fields["channel"].error_messages["required"] = _("请选择联系方式。")
         self.helper = FormHelper()

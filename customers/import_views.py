@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from crm.months import MonthFormatError, month_parse
-from crm.uploads import upload_store, upload_validate
+from crm.uploads import upload_store, upload_validate, uploads_purge_expired
 from customers.importers.template_workbook import TEMPLATE_KINDS, template_workbook
 from customers.services.imports import balances_import, customers_import
 
@@ -77,6 +77,7 @@ def import_upload(request, kind: str):
     if not form.is_valid():
         forms_by_kind = {"customers_form": form} if kind == "customers" else {"balances_form": form}
         return _render_index(request, status=400, **forms_by_kind)
+    uploads_purge_expired()  # opportunistic: previews nobody confirmed or cancelled do not pile up
     stored = upload_store(file=form.cleaned_data["file"], kind=extension, subdir="imports")
     month = form.cleaned_data.get("month")
     result = _import(kind, stored, month, user=request.user, dry_run=True)
@@ -124,6 +125,20 @@ def import_confirm(request):
     else:
         problem = result.file_error or _("共 %(n)s 处错误") % {"n": len(result.errors)}
         messages.error(request, _("导入失败，未写入任何数据：%(p)s。请重新上传核对。") % {"p": problem})
+    return redirect("customers_import:index")
+
+
+@require_POST
+@permission_required(PERMISSION, raise_exception=True)
+def import_cancel(request):
+    """Drop a previewed upload: its file is deleted at once."""
+    token = request.POST.get("token", "")
+    pending = request.session.get(SESSION_KEY, {})
+    entry = pending.pop(token, None) if _TOKEN.match(token) else None
+    request.session[SESSION_KEY] = pending
+    if entry is not None:
+        (_imports_dir() / entry["name"]).unlink(missing_ok=True)
+        messages.info(request, _("已取消导入，上传的文件已删除。"))
     return redirect("customers_import:index")
 
 

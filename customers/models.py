@@ -4,7 +4,8 @@ from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import F, Func, Q
-from django.db.models.functions import Cast, ExtractMonth, Right
+from django.db.models.functions import Cast, ExtractMonth, Length, Right
+from django.db.models.lookups import LessThanOrEqual
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -440,6 +441,9 @@ class CustomerMonth(MonthPartitioned):
         return f"{self.customer_id} {self.month:%Y-%m}"
 
 
+CONTACT_SUMMARY_MAX = 2000  # characters of one contact-log entry (交往内容)
+
+
 class ContactLog(TimeStampedModel):
     """交往记录: a contact with the customer, logged by staff."""
 
@@ -458,13 +462,17 @@ class ContactLog(TimeStampedModel):
     )
     contacted_on = models.DateField(_("联系日期"))
     channel = models.CharField(_("联系方式"), max_length=16, choices=Channel.choices)
-    summary = models.TextField(_("交往内容"))
+    summary = models.TextField(_("交往内容"), max_length=CONTACT_SUMMARY_MAX)
     next_step = models.CharField(_("下一步"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["-contacted_on", "-id"]
         verbose_name = _("交往记录")
         verbose_name_plural = _("交往记录")
+        constraints = [
+            models.CheckConstraint(condition=LessThanOrEqual(Length("summary"), CONTACT_SUMMARY_MAX),
+                                   name="contact_summary_max"),
+        ]
         indexes = [
             models.Index(fields=["customer", "-contacted_on"], name="contact_customer_date"),
             models.Index(fields=["staff", "-contacted_on"], name="contact_staff_date"),

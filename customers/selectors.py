@@ -186,8 +186,11 @@ LOOKUP_NAMES = {
 }
 
 
-def customer_360(*, user: User, pk: int) -> dict:
-    """Everything the customer 360 page shows, in a fixed number of queries; NotFound outside the user's scope."""
+def customer_360(*, user: User, pk: int, contacts_page: int = 1) -> dict:
+    """Everything the customer 360 page shows, in a fixed number of queries; NotFound outside the user's scope.
+
+    The contact log is paged (CONTACTS_ON_PAGE per page, newest first) without counting every contact.
+    """
     customer = (
         visible_customers(user=user)
         .select_related("org_unit", "maintainer", "origin_maintainer", "standing")
@@ -209,7 +212,11 @@ def customer_360(*, user: User, pk: int) -> dict:
         .order_by("-month")[:CHART_MONTHS]
     )
     months.reverse()
-    contacts = list(customer.contacts.select_related("staff").order_by("-contacted_on", "-id")[:CONTACTS_ON_PAGE])
+    offset = (max(contacts_page, 1) - 1) * CONTACTS_ON_PAGE
+    contacts = list(customer.contacts.select_related("staff").order_by("-contacted_on", "-id")
+                    [offset:offset + CONTACTS_ON_PAGE + 1])
+    contacts_more = len(contacts) > CONTACTS_ON_PAGE
+    contacts = contacts[:CONTACTS_ON_PAGE]
     chart = {
         "labels": [f"{m.month:%Y-%m}" for m in months],
         "aum_avg": [str(m.aum_avg) for m in months],
@@ -224,4 +231,7 @@ def customer_360(*, user: User, pk: int) -> dict:
         "months": months,
         "chart": chart,
         "contacts": contacts,
+        "contacts_page": max(contacts_page, 1),
+        "contacts_older": max(contacts_page, 1) + 1 if contacts_more else None,
+        "contacts_newer": max(contacts_page, 1) - 1 if contacts_page > 1 else None,
     }

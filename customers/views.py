@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import secrets
+
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -20,9 +23,10 @@ from .forms import ContactLogForm, CustomerProfileForm
 from .models import Customer
 from .selectors import SearchShape, customer_360, customer_page, search_shape
 from .services.contact_log import contact_log_create
-from .services.customer_profile import PROFILE_FIELDS, customer_update
+from .services.customer_profile import PROFILE_FIELDS, CustomerEditConflict, customer_update
 
 RESULTS_TARGET = "results"
+MAX_CONTACT_PAGE = 10_000
 
 # Columns of the results table: (label, sort key or None, key used when first clicked, numeric).
 COLUMNS = [
@@ -73,7 +77,8 @@ def _masked_query(q: str, shape: str) -> str:
 @require_http_methods(["GET"])
 def customer_export(request: HttpRequest) -> HttpResponse:
     """/customers/export.xlsx: the list as filtered on screen (same scope, masked), as an Excel file."""
-    customer_filter = CustomerFilter(request.GET, queryset=visible_customers(user=request.user), request=request)
+    customer_filter = CustomerFilter(_search_params(request), queryset=visible_customers(user=request.user),
+                                     request=request)
     customers = customer_filter.qs  # validates the form; invalid filters are ignored, as on the page
     filters = {key: value for key, value in customer_filter.form.cleaned_data.items() if value not in (None, "", [])}
     # A searched ID or mobile is not written into the access log in full.
@@ -89,10 +94,65 @@ def customer_export(request: HttpRequest) -> HttpResponse:
     return response
 
 
+# A full ID number or mobile typed into the search never travels in a URL (server logs, browser history):
+# the search form POSTs, the text is kept in the session under an opaque token, and the URL carries the token.
+SEARCH_SESSION_KEY = "customer_searches"
+SEARCH_TOKENS_KEPT = 20
+
+
+def _search_token(request: HttpRequest, q: str) -> str:
+    tokens = dict(request.session.get(SEARCH_SESSION_KEY, {}))
+    token = secrets.token_urlsafe(9)
+    tokens[token] = q
+    request.session[SEARCH_SESSION_KEY] = dict(list(tokens.items())[-SEARCH_TOKENS_KEPT:])
+    return token
+
+
+def _tokenized(request: HttpRequest, params: QueryDict) -> QueryDict:
+    """``params`` with a sensitive ``q`` swapped for ``qt`` (its token); other searches stay as typed."""
+    params = params.copy()
+    for name in ("csrfmiddlewaretoken", "qt"):
+        params.pop(name, None)
+    q = (params.get("q") or "").strip()
+    if q and search_shape(q) in SearchShape.SENSITIVE:
+        params.pop("q")
+        params["qt"] = _search_token(request, q)
+    return params
+
+
+def _search_params(request: HttpRequest) -> QueryDict:
+    """The list's GET parameters with a search token resolved to the text it stands for."""
+    params = request.GET.copy()
+    token = params.pop("qt", [""])[-1]
+    if token:
+        q = request.session.get(SEARCH_SESSION_KEY, {}).get(token)
+        if q is None:
+            messages.warning(request, _("搜索已过期，请重新输入搜索内容。"))
+        else:
+            params["q"] = q
+    return params
+
+
+@require_http_methods(["POST"])
+def customer_search(request: HttpRequest) -> HttpResponse:
+    """POST /customers/search/: the filter form; redirects to the list with a sensitive search tokenized."""
+    url = f"{reverse('customers:list')}?{_tokenized(request, request.POST).urlencode()}"
+    if request.htmx:
+        response = HttpResponse(status=204)
+        response["HX-Location"] = json.dumps({"path": url, "target": f"#{RESULTS_TARGET}", "swap": "outerHTML"})
+        return response
+    return redirect(url)
+
+
 @require_http_methods(["GET"])
 def customer_list(request: HttpRequest) -> HttpResponse:
     """/customers/: search, filters, sort and a capped count; htmx asks for the results partial only."""
-    customer_filter = CustomerFilter(request.GET, queryset=visible_customers(user=request.user), request=request)
+    q = (request.GET.get("q") or "").strip()
+    if q and search_shape(q) in SearchShape.SENSITIVE:
+        # Typed into the address bar or an old bookmark: move it out of the URL at once.
+        return redirect(f"{request.path}?{_tokenized(request, request.GET).urlencode()}")
+    params = _search_params(request)
+    customer_filter = CustomerFilter(params, queryset=visible_customers(user=request.user), request=request)
     customers = customer_filter.qs
     standings = customer_filter.standings(visible_standings(user=request.user))
     result = customer_page(customers=customers, page=request.GET.get("page"), standings=standings)
@@ -100,13 +160,10 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     q = (customer_filter.form.cleaned_data.get("q") or "").strip()
     shape = search_shape(q) if q else ""
     sensitive = shape in SearchShape.SENSITIVE
-    # Links (sort, pages) repeat the filters; a searched ID or mobile stays off the page unless it must
-    # travel to reach the next page.
+    # Links (sort, pages) repeat the filters; a searched ID or mobile travels only as its opaque token (qt).
     carry = request.GET.copy()
     for name in ["page", "sort"]:
         carry.pop(name, None)
-    if sensitive and result.paginator.num_pages <= 1:
-        carry.pop("q", None)
     current_sort = customer_filter.form.cleaned_data.get("sort") or DEFAULT_SORT
     corporate = customer_filter.form.cleaned_data.get("kind") in (Customer.Kind.CORPORATE, Customer.Kind.INSTITUTION)
     context = {
@@ -138,18 +195,17 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     if request.htmx and request.htmx.target == RESULTS_TARGET:
         template += "#results"
     response = render(request, template, context)
-    if request.htmx and sensitive:
-        # htmx would push the full ID number or mobile into the address bar and the browser history.
-        query = carry.copy()
-        query.pop("q", None)
-        response["HX-Push-Url"] = f"{request.path}?{query.urlencode()}" if query else request.path
     return response
 
 
 @require_http_methods(["GET"])
 def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """/customers/<pk>/: the customer 360 page."""
-    context = customer_360(user=request.user, pk=pk)
+    """/customers/<pk>/: the customer 360 page (``?contacts=N``: the Nth page of the contact log)."""
+    raw_page = request.GET.get("contacts", "1")
+    contacts_page = int(raw_page) if raw_page.isdigit() and 0 < int(raw_page) <= MAX_CONTACT_PAGE else 1
+    if raw_page != str(contacts_page):
+        messages.warning(request, _("交往记录页码“%(page)s”无效，已显示第一页。") % {"page": raw_page[:20]})
+    context = customer_360(user=request.user, pk=pk, contacts_page=contacts_page)
     context["contact_form"] = ContactLogForm()
     return render(request, "customers/detail.html", context)
 
@@ -163,9 +219,20 @@ def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             # form.is_valid() has already written the cleaned values onto form.instance: start from the database.
             fresh = get_object_or_404(editable_customers(user=request.user), pk=pk)
-            changed = customer_update(
-                customer=fresh, data={name: form.cleaned_data[name] for name in PROFILE_FIELDS if name in form.fields}, by=request.user
-            )
+            data = {name: form.cleaned_data[name] for name in PROFILE_FIELDS if name in form.fields}
+            try:
+                changed = customer_update(customer=fresh, data=data, by=request.user,
+                                          version=form.cleaned_data["version"])
+            except CustomerEditConflict as conflict:
+                # Keep what the user typed, on top of the row as it is now: saving again is a knowing overwrite.
+                current = get_object_or_404(editable_customers(user=request.user), pk=pk)
+                posted = request.POST.copy()
+                posted["version"] = current.updated_at.isoformat()
+                form = CustomerProfileForm(posted, instance=current)
+                form.is_valid()
+                messages.error(request, _("资料未保存：在您打开此页面后，其他人修改了这位客户的资料。请核对下列变化后再保存。"))
+                return render(request, "customers/edit.html",
+                              {"customer": current, "form": form, "conflict": conflict.changes}, status=409)
             if changed:
                 messages.success(request, _("客户资料已保存。"))
             else:

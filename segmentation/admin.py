@@ -66,12 +66,17 @@ INDICATOR_FIELDS = _indicator_fields()
 
 
 class RuleVersionFormBase(forms.ModelForm):
+    # The draft's updated_at when the form was opened: two admins editing one draft never lose an edit.
+    opened_at = forms.DateTimeField(widget=forms.HiddenInput, required=False)
+
     class Meta:
         model = RuleVersion
         fields = ["change_note", *[f.name for f in rule_parameter_fields() if f.name not in SCORES.values()]]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["opened_at"] = self.instance.updated_at
         for score, attribute in SCORES.items():
             for item in getattr(self.instance, attribute) or []:
                 for part in INDICATOR_PARTS:
@@ -117,6 +122,11 @@ class RuleVersionFormBase(forms.ModelForm):
 
     def _post_clean(self):
         super()._post_clean()
+        if self.instance.pk and "opened_at" in self.cleaned_data:
+            # Inside admin's transaction: the row stays locked until the save.
+            error = services.rule_version_stale_error(version=self.instance, opened_at=self.cleaned_data["opened_at"])
+            if error:
+                self.add_error(None, error)
         if not self.errors:
             for message in services.rule_version_errors(self.instance):
                 self.add_error(None, message)
@@ -164,7 +174,7 @@ class RuleVersionAdmin(admin.ModelAdmin):
     change_form_template = "admin/segmentation/ruleversion/change_form.html"
     fieldsets = [
         (gettext_lazy("版本"), {"fields": ["number", "state", "effective_month", "change_note", "author",
-                                          "published_at", "published_by"]}),
+                                          "published_at", "published_by", "opened_at"]}),
         (gettext_lazy("贡献度（FTP）"), {"fields": ["deposit_ftp_rate", "loan_ftp_rate"]}),
         (gettext_lazy("资产等级"), {"fields": ["asset_metric", "gold_min", "platinum_min", "diamond_min",
                                             "downgrade_grace_months"]}),
@@ -223,7 +233,7 @@ class RuleVersionAdmin(admin.ModelAdmin):
         return initial
 
     def save_model(self, request, obj, form, change):
-        services.rule_version_save(version=obj, by=request.user)
+        services.rule_version_save(version=obj, by=request.user, opened_at=form.cleaned_data.get("opened_at"))
 
     def get_urls(self):
         extra = [
@@ -262,7 +272,8 @@ class RuleVersionAdmin(admin.ModelAdmin):
                 messages.error(request, _("%(month)s 尚未月结，无法模拟") % {"month": raw})
             else:
                 show = request.GET.get("customers") == "1"
-                result = whatif_compute(version=version, month=month, affected_limit=500 if show else 0)
+                result = whatif_compute(version=version, month=month, affected_limit=500 if show else 0,
+                                        viewer=request.user)
                 preview, affected = result if show else (result, None)
                 context.update(month=month, preview=preview, affected=affected,
                                asset_rows=preview.matrix_rows("asset"), segment_rows=preview.matrix_rows("segment"))

@@ -8,10 +8,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from customers.models import Customer
+from customers.scoping import visible_customers
 from customers.tiers import AssetTier, CorporateClass, CorporateSize, DepositClass, MaintenanceBand, ValueSegment
 
 from . import engine
@@ -89,11 +91,25 @@ def _whatif_table(cursor, *, version: RuleVersion, month: dt.date) -> int:
     return count
 
 
-def whatif_compute(*, version: RuleVersion, month: dt.date, affected_limit: int = 0) -> WhatIf | tuple:
+def _visible_ids_sql(viewer) -> tuple[str, list]:
+    """The compiled SQL of the viewer's visible customer ids; ("", []) when they see none."""
+    try:
+        sql, params = visible_customers(user=viewer).values("pk").query.sql_with_params()
+    except EmptyResultSet:
+        return "", []
+    return sql, list(params)
+
+
+def whatif_compute(
+    *, version: RuleVersion, month: dt.date, affected_limit: int = 0, viewer=None
+) -> WhatIf | tuple:
     """Run the rules of ``version`` on a closed month and compare them with the month's recorded assignments.
 
-    With ``affected_limit`` > 0, also returns up to that many affected customers (tier or segment moved).
+    With ``affected_limit`` > 0, also returns up to that many affected customers (tier or segment moved)
+    among those ``viewer`` may see (``visible_customers``): the aggregates cover the bank, the names do not.
     """
+    if affected_limit and viewer is None:
+        raise ValueError("whatif_compute: the affected-customer list needs the viewer")
     baseline = MonthClose.objects.filter(month=month).select_related("rule_version").first()
     result = WhatIf(month=month, version=version, baseline_version=baseline.rule_version if baseline else None)
     affected: list[dict] = []
@@ -154,15 +170,17 @@ def whatif_compute(*, version: RuleVersion, month: dt.date, affected_limit: int 
              "in_programme_after": after, "band_moves": band_moves, "tier_moves": tier_moves}
             for mid, name, before, after, band_moves, tier_moves in cursor.fetchall()
         ]
-        if affected_limit:
+        visible_sql, visible_params = _visible_ids_sql(viewer) if affected_limit else ("", [])
+        if affected_limit and visible_sql:
             cursor.execute(
                 f"""SELECT w.customer_id, c.customer_no, c.name, w.rec_asset_tier, w.asset_tier, w.rec_value_segment,
                            w.value_segment, w.rec_maintenance_band, w.maintenance_band, w.aum_avg
                     {join.replace('WHERE', 'JOIN customers_customer c ON c.id = w.customer_id WHERE')}
                       AND (w.rec_asset_tier <> w.asset_tier OR w.rec_value_segment <> w.value_segment
                            OR w.rec_maintenance_band <> w.maintenance_band)
-                    ORDER BY w.aum_avg DESC LIMIT %(limit)s""",
-                {"limit": affected_limit},
+                      AND w.customer_id IN ({visible_sql})
+                    ORDER BY w.aum_avg DESC LIMIT %s""",
+                [*visible_params, affected_limit],
             )
             cols = ["customer_id", "customer_no", "name", "tier_from", "tier_to", "segment_from", "segment_to",
                     "band_from", "band_to", "aum_avg"]

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.model_fields import concrete_field, field_label
+from crm.month_lock import MonthBusy, month_lock
 from crm.months import add_months
 from customers.models import CustomerMonth, MonthlyBalance
 from customers.tiers import IndicatorLabel, ProfitGroup
@@ -157,6 +158,20 @@ def _as_text(value, field=None) -> str:
     return str(value)
 
 
+def rule_version_stale_error(*, version: RuleVersion, opened_at: dt.datetime | None) -> str | None:
+    """Lock the stored draft and say (Chinese) why a form opened at ``opened_at`` may not overwrite it, or None.
+
+    Call inside a transaction: the row stays locked until it ends, so a concurrent publish waits.
+    """
+    stored = RuleVersion.objects.select_for_update().filter(pk=version.pk).first()
+    if stored is None:
+        return None
+    if stored.is_published:
+        return _("该规则版本已发布，不可修改，请复制为新草稿")
+    if opened_at is not None and stored.updated_at != opened_at:
+        return _("该草稿在您打开后已被他人修改（%(at)s）：请重新打开后再修改，以免覆盖对方的修改")% {
+            "at": timezone.localtime(stored.updated_at).strftime("%Y-%m-%d %H:%M:%S")}
+    return None
 def rule_change_field_label(name: str) -> str:
     """A change-log field name as the admin reads it (its verbose name), e.g. state → 状态."""
     try:
@@ -207,12 +222,18 @@ def rule_version_indicator_rows(*, version: RuleVersion) -> dict[str, list[dict]
 
 
 @transaction.atomic
-def rule_version_save(*, version: RuleVersion, by=None, old: RuleVersion | None = None) -> RuleVersion:
-    """Save a draft and log each changed field (from → to). Published versions are read-only."""
-    if version.pk and old is None:
+def rule_version_save(*, version: RuleVersion, by=None, opened_at: dt.datetime | None = None) -> RuleVersion:
+    """Save a draft and log each changed field (from → to). Published versions are read-only.
+
+    The stored row is locked first (a concurrent publish or save waits, then is seen); with ``opened_at``
+    (the draft's ``updated_at`` when the form was opened) a save over a newer draft is refused.
+    """
+    old = None
+    if version.pk:
+        error = rule_version_stale_error(version=version, opened_at=opened_at)
+        if error:
+            raise ValidationError(error)
         old = RuleVersion.objects.get(pk=version.pk)
-    if old is not None and old.is_published:
-        raise ValidationError(_("已发布的规则版本不可修改，请复制为新草稿"))
     if version.number is None:
         version.number = (RuleVersion.objects.aggregate(n=Max("number"))["n"] or 0) + 1
     if version.author_id is None and by is not None:
@@ -286,6 +307,14 @@ def _facts_build(*, month: dt.date, version: RuleVersion) -> int:
     return count
 
 
+def _month_lock(*, month: dt.date, action: str) -> None:
+    """The month's lock (crm.month_lock), refused as a MonthCloseError the commands and admin already show."""
+    try:
+        month_lock(month=month, action=action)
+    except MonthBusy as exc:
+        raise MonthCloseError(str(exc)) from None
+
+
 def month_close(*, month: dt.date, by=None, build_facts: bool = True, accept_incomplete: bool = False,
                 reason: str = "") -> MonthClose:
     """Close a month in ONE transaction: completeness gate → facts → assignments → tier changes → standing →
@@ -319,6 +348,7 @@ def month_close(*, month: dt.date, by=None, build_facts: bool = True, accept_inc
         # refreshing the current tiers: refuse it.
         raise MonthCloseError(_("%(month)s 没有导入任何账户余额，不能月结；请先导入该月余额") % label)
     with transaction.atomic():
+        _month_lock(month=month, action=_("月结"))
         month_close_row, _created = MonthClose.objects.select_for_update().get_or_create(month=month)
         if month_close_row.state == MonthClose.State.CLOSED:
             raise MonthCloseError(_("%(month)s 已月结，不能重复月结；如需重算，请由管理员先重新打开该月")
@@ -377,6 +407,7 @@ def month_reopen(*, month: dt.date, reason: str, by=None) -> MonthClose:
     """Reopen a closed month (logged with the reason); its results stay until it is closed again."""
     if not reason or not reason.strip():
         raise MonthCloseError(_("重新打开月份必须填写原因"))
+    _month_lock(month=month, action=_("重新打开"))
     row = MonthClose.objects.select_for_update().filter(month=month).first()
     if row is None or row.state != MonthClose.State.CLOSED:
         raise MonthCloseError(_("%(month)s 尚未月结，无需重新打开") % {"month": f"{month:%Y-%m}"})

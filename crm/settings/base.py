@@ -159,10 +159,13 @@ CONTENT_SECURITY_POLICY = {
 # tables crm.CustomerUserObjectPermission / CustomerGroupObjectPermission (guardian finds them by the FK).
 ANONYMOUS_USER_NAME = None  # no guardian "AnonymousUser" row: anonymous visitors get nothing
 
-# django-axes: lock a username (from one IP) after 5 failed logins; an admin unlocks (admin → Axes).
+# django-axes: lock a username (from any IP), and an IP, after 5 failed logins; an admin unlocks (admin → Axes),
+# or the cool-off ends it.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Two independent limits: a username from any address (guessing one account from many addresses), and an
+# address for any username (one source trying many accounts). Each locks after AXES_FAILURE_LIMIT failures.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_IPWARE_PROXY_COUNT = env.int("AXES_IPWARE_PROXY_COUNT", default=None)
@@ -185,10 +188,13 @@ EXPORT_MAX_ROWS = env.int("EXPORT_MAX_ROWS", default=100_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=50 * 1024 * 1024)
+# Uploaded files not confirmed nor cancelled are deleted after this (crm.uploads.uploads_purge_expired).
+UPLOAD_RETENTION_SECONDS = env.int("UPLOAD_RETENTION_SECONDS", default=3600)
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"forbidden_without_traceback": {"()": "crm.log_filters.ForbiddenWithoutTraceback"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["forbidden_without_traceback"]}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }

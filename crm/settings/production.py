@@ -1,7 +1,20 @@
-"""Production profile: refuses to start without a real SECRET_KEY; HTTPS only, secure cookies, HSTS."""
+"""Production profile: refuses to start without DATABASE_URL or a real SECRET_KEY; HTTPS only, secure cookies,
+HSTS."""
 
-from .base import *  # noqa: F403
-from .base import env
+import os
+
+from django.core.exceptions import ImproperlyConfigured
+
+# Checked before base is imported: without DATABASE_URL, base would start the embedded development server.
+if not os.environ.get("DATABASE_URL"):
+    raise ImproperlyConfigured(
+        "DATABASE_URL is not set: production settings never start the embedded PostgreSQL. "
+        "Set DATABASE_URL=postgres://USER:PASSWORD@HOST:5432/NAME. "
+        "（生产环境必须设置 DATABASE_URL，不会启动内置数据库。）"
+    )
+
+from .base import *  # noqa: E402, F403
+from .base import env  # noqa: E402
 
 SECRET_KEY = env("SECRET_KEY")  # no default: ImproperlyConfigured when missing
 DEBUG = False

@@ -30,6 +30,7 @@ class ImportResult:
     file_error: str | None = None
     rows: int = 0
     accounts_created: int = 0
+    handed_over: int = 0  # customers an import moved to another maintainer or org unit (recorded as handovers)
     dry_run: bool = False
 
     @property

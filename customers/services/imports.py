@@ -22,8 +22,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.models import AccessLog
+from crm.month_lock import MonthBusy, month_lock
 from crm.months import month_end
 from crm.services.audit import access_log_record
+from customers.history import customer_history_insert
 from customers.importers.balance_copy import balances_stage
 from customers.importers.balance_rows import TEMP_COLUMNS as BALANCE_TEMP_COLUMNS
 from customers.importers.balance_rows import check_balance_chunk
@@ -37,6 +39,8 @@ __all__ = ["ImportResult", "RowError", "balances_import", "customers_import", "m
 
 Progress = Callable[[str], None]
 _CUSTOMER_TEMP = "crm_import_customer"
+_CUSTOMER_PREV = "crm_import_customer_prev"  # maintainer and org unit before the write
+_CUSTOMER_CHANGED = "crm_import_customer_changed"  # ids the write created or changed
 _BALANCE_TEMP = "crm_import_balance"
 
 
@@ -110,12 +114,13 @@ def _run(work: Callable[[ImportResult], None], *, dry_run: bool, by, kind: str, 
                 access_log_record(
                     user=by, action=AccessLog.Action.IMPORT, target=getattr(file, "name", file),
                     detail={"kind": kind, "month": f"{month:%Y-%m}" if month else None, "rows": result.rows,
-                            "created": result.created, "updated": result.updated, "unchanged": result.unchanged},
+                            "created": result.created, "updated": result.updated, "unchanged": result.unchanged,
+                            "handed_over": result.handed_over},
                 )
     except FileError as exc:
         result.file_error = exc.message
     if result.errors or result.file_error:
-        result.created = result.updated = result.unchanged = result.accounts_created = 0
+        result.created = result.updated = result.unchanged = result.accounts_created = result.handed_over = 0
     result.errors.sort(key=lambda e: e.row)
     return result
 
@@ -158,10 +163,21 @@ def customers_import(
             result.errors.extend(_new_customers_without(cursor, table.headers))
             if result.errors:
                 return
+            moves = "maintainer_id" in present or "org_unit_id" in present
+            if moves:
+                cursor.execute(f"DROP TABLE IF EXISTS {_CUSTOMER_PREV}")
+                cursor.execute(
+                    f"""CREATE TEMP TABLE {_CUSTOMER_PREV} ON COMMIT DROP AS
+                        SELECT c.id, c.maintainer_id, c.org_unit_id FROM customers_customer c
+                        JOIN {_CUSTOMER_TEMP} t ON t.customer_no = c.customer_no"""  # noqa: S608 — fixed names
+                )
+            _create_temp(cursor, _CUSTOMER_CHANGED, {"id": "bigint", "inserted": "boolean"})
             if set(NEW_CUSTOMER_COLUMNS) <= set(table.headers):
                 _customers_upsert(cursor, present=present, result=result)
             else:
                 _customers_update(cursor, present=present, result=result)
+            _customers_audit(cursor, file_name=_file_name(file), by_id=getattr(by, "pk", None), moves=moves,
+                             result=result)
             cursor.execute(f"DROP TABLE {_CUSTOMER_TEMP}")
 
     return _run(work, dry_run=dry_run, by=by, kind="customers", file=file)
@@ -204,9 +220,12 @@ def _customers_update(cursor, *, present: list[str], result: ImportResult) -> No
     old = ", ".join(f"cc.{c}" for c in updated)
     new = ", ".join(f"t.{c}" for c in updated)
     cursor.execute(
-        f"""UPDATE customers_customer cc SET {", ".join(assignments)}
-            FROM {_CUSTOMER_TEMP} t
-            WHERE cc.customer_no = t.customer_no AND (({old}) IS DISTINCT FROM ({new}))"""  # noqa: S608
+        f"""WITH changed AS (
+                UPDATE customers_customer cc SET {", ".join(assignments)}
+                FROM {_CUSTOMER_TEMP} t
+                WHERE cc.customer_no = t.customer_no AND (({old}) IS DISTINCT FROM ({new}))
+                RETURNING cc.id)
+            INSERT INTO {_CUSTOMER_CHANGED} (id, inserted) SELECT id, false FROM changed"""  # noqa: S608
     )
     result.created, result.updated = 0, cursor.rowcount
     result.unchanged = result.rows - result.updated
@@ -243,12 +262,52 @@ def _customers_upsert(cursor, *, present: list[str], result: ImportResult) -> No
                 SELECT {", ".join(expressions)} FROM {_CUSTOMER_TEMP} t ORDER BY t.row
                 ON CONFLICT (customer_no) DO UPDATE SET {assignments}
                 WHERE ({old}) IS DISTINCT FROM ({new})
-                RETURNING (xmax = 0) AS inserted)
+                RETURNING cc.id, (xmax = 0) AS inserted),
+            saved AS (INSERT INTO {_CUSTOMER_CHANGED} (id, inserted) SELECT id, inserted FROM upserted)
             SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM upserted""",  # noqa: S608
         params,
     )
     result.created, result.updated = cursor.fetchone()
     result.unchanged = result.rows - result.created - result.updated
+
+
+def _file_name(file) -> str:
+    name = getattr(file, "name", file)
+    return Path(str(name)).name if name else ""
+
+
+def _customers_audit(cursor, *, file_name: str, by_id: int | None, moves: bool, result: ImportResult) -> None:
+    """The import's audit trail, set-based: one history row per created or changed customer, and a
+    handover (reason: import, with the file's name) per new maintainer and org unit for those it moved."""
+    reason = _("批量导入：%(file)s") % {"file": file_name}
+    customer_history_insert(
+        cursor, ids_sql=f"SELECT id, inserted FROM {_CUSTOMER_CHANGED}",  # noqa: S608 — fixed names
+        history_type_sql="CASE WHEN ids.inserted THEN '+' ELSE '~' END", reason=reason, by_id=by_id,
+    )
+    if not moves:
+        return
+    cursor.execute(
+        f"""WITH moved AS (
+                SELECT c.id, c.maintainer_id, c.org_unit_id, p.maintainer_id AS previous_maintainer_id
+                FROM {_CUSTOMER_CHANGED} ch JOIN customers_customer c ON c.id = ch.id JOIN {_CUSTOMER_PREV} p ON p.id = ch.id
+                WHERE NOT ch.inserted AND c.maintainer_id IS NOT NULL
+                  AND (c.maintainer_id IS DISTINCT FROM p.maintainer_id OR c.org_unit_id IS DISTINCT FROM p.org_unit_id)
+            ), handovers AS (
+                INSERT INTO crm_handover (created_at, by_id, to_maintainer_id, from_maintainer_id, org_unit_id,
+                                          reason, customer_count)
+                SELECT now(), %(by)s, maintainer_id,
+                       CASE WHEN count(DISTINCT previous_maintainer_id) = 1 AND count(previous_maintainer_id) = count(*)
+                            THEN min(previous_maintainer_id) END,
+                       org_unit_id, %(reason)s, count(*)
+                FROM moved GROUP BY maintainer_id, org_unit_id
+                RETURNING id, to_maintainer_id, org_unit_id
+            )
+            INSERT INTO crm_handoveritem (handover_id, customer_id, previous_maintainer_id)
+            SELECT h.id, m.id, m.previous_maintainer_id FROM moved m
+            JOIN handovers h ON h.to_maintainer_id = m.maintainer_id AND h.org_unit_id = m.org_unit_id""",  # noqa: S608
+        {"by": by_id, "reason": reason[:300]},
+    )
+    result.handed_over = cursor.rowcount
 
 
 def balances_import(
@@ -273,6 +332,10 @@ def balances_import(
         today = _today()
         if month > today.replace(day=1):
             raise FileError(_("不能导入未来月份（%(m)s）的余额。") % {"m": f"{month:%Y-%m}"})
+        try:  # held until this import commits: the month cannot be closed or reopened meanwhile
+            month_lock(month=month, action=_("导入余额"))
+        except MonthBusy as exc:
+            raise FileError(str(exc)) from None
         if month_is_closed(month):
             raise FileError(_("%(m)s 已关账，不能再导入该月余额。") % {"m": f"{month:%Y-%m}"})
         with connection.cursor() as cursor:

@@ -147,3 +147,21 @@ def test_admin_refuses_deactivation_with_chinese_message(client, sysadmin, rm_a1
     assert "请先办理客户交接" in response.content.decode()
     rm_a1.refresh_from_db()
     assert rm_a1.is_active
+
+
+def test_handover_page_lists_only_visible_customers(client, org_tree, head_a, rm_a1, wm_a, sysadmin, book_a):
+    """Issue 10, item 4: a superuser/system admin without a business role sees the count, never the names."""
+    handover = customer_handover(customers=Customer.objects.filter(maintainer=rm_a1), to=wm_a, reason="调岗",
+                                 by=head_a)
+    url = reverse("access:handover_detail", args=[handover.pk])
+    client.force_login(head_a)
+    names = [c.name for c in book_a]
+    page = client.get(url).content.decode()
+    assert all(name in page for name in names)
+    client.force_login(sysadmin)
+    page = client.get(url)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert not any(name in html for name in names)
+    assert f">{len(book_a)}<" in html.replace('data-testid="handover-count"', "").replace(" >", ">")
+    assert "没有您有权查看的客户" in html

@@ -39,10 +39,14 @@ SCOPED = (200, 404)
 RULES: dict[str, Rule] = {
     "home": Rule(logged_in(302)),
     "login": Rule(everyone(200)),
+    "favicon": Rule(everyone(301)),
     "logout": Rule(everyone(302), method="POST"),
+    "password_change": Rule(logged_in(200)),
+    "password_change_done": Rule(logged_in(200)),
     "set_language": Rule(everyone(302), method="POST", data={"language": "zh-hans", "next": "/"}),
     "customers:list": Rule(logged_in(200)),
     "customers:export": Rule(logged_in(200)),
+    "customers:search": Rule(logged_in(302), method="POST", data={"q": "110101199001011234"}),
     "customers:detail": Rule(
         logged_in(SCOPED, hq=(200, 200), auditor=(200, 200), sysadmin=(404, 404)), kwargs="customer"
     ),
@@ -73,6 +77,7 @@ RULES: dict[str, Rule] = {
     "customers_import:index": Rule(logged_in(403, sysadmin=200)),
     "customers_import:upload": Rule(logged_in(403, sysadmin=400), method="POST", kwargs="kind"),
     "customers_import:confirm": Rule(logged_in(403, sysadmin=302), method="POST"),
+    "customers_import:cancel": Rule(logged_in(403, sysadmin=302), method="POST"),
     "customers_import:template": Rule(logged_in(403, sysadmin=200), kwargs="kind"),
     # Working the tasks: My day for everyone signed in (empty without tasks); actions need change_servicetask
     # and a task in scope (the RM's own, a branch head's subtree); the team page is for org-scope roles.
@@ -204,3 +209,109 @@ def test_admin_urls_deny_anonymous_and_non_staff(client, matrix_world):
         assert response.status_code in (302, 403, 404), f"{name} reachable by a relationship manager"
         checked += 1
     assert checked > 10
+
+
+# --- Every admin URL × every role (issue 10) ----------------------------------------------------------------
+# Staff business users (a branch head with admin access) and a non-superuser system admin join the roles.
+ADMIN_ROLES = [*ROLES, "staffhead", "staffadmin"]
+STAFF_ROLES = {"sysadmin", "staffhead", "staffadmin"}
+SECRET_ID, SECRET_MOBILE = "110101199001011234", "13812345678"
+OUT_ID, OUT_MOBILE = "310101198506061111", "13900001111"
+
+
+@pytest.fixture
+def admin_world(matrix_world, org_tree):
+    from django.contrib.auth.models import Group
+
+    from crm import roles
+    from customers.models import Customer
+    from tests.factories import UserFactory
+
+    inside, outside = matrix_world["customer"]
+    Customer.objects.filter(pk=inside.pk).update(name="甲内客户", id_number=SECRET_ID, mobile=SECRET_MOBILE)
+    Customer.objects.filter(pk=outside.pk).update(name="乙外客户", id_number=OUT_ID, mobile=OUT_MOBILE)
+    inside.refresh_from_db()
+    inside.save()  # one history row with the values, so history and version pages have something to show
+    outside.refresh_from_db()
+    outside.save()
+    staff_head = UserFactory(username="head_staff", org_unit=org_tree["OUT-A"], is_staff=True,
+                             roles=[roles.BRANCH_HEAD])
+    staff_admin = UserFactory(username="cfg", org_unit=org_tree["HQ"], is_staff=True, roles=[roles.SYSTEM_ADMIN])
+    assert Group.objects.filter(name=roles.SYSTEM_ADMIN).exists()
+    return {**matrix_world, "users": {**matrix_world["users"], "staffhead": staff_head, "staffadmin": staff_admin}}
+
+
+def _admin_urls(world) -> list[tuple[str, str]]:
+    """Every admin URL of the URL conf, its arguments filled with an existing object (both customers)."""
+    from django.apps import apps
+
+    urls = []
+    for name, route, pattern in url_patterns():
+        if not name or not name.startswith(ADMIN_PREFIX) or name in ADMIN_PUBLIC | {"admin:logout"}:
+            continue
+        try:
+            urls.append((name, reverse(name)))
+            continue
+        except NoReverseMatch:
+            pass
+        if "app_label" in route:
+            urls.extend((name, reverse(name, kwargs={"app_label": app})) for app in ("crm", "customers", "segmentation"))
+            continue
+        if "content_type_id" in route:  # view on site: a redirect, checked by the object's own page
+            continue
+        app_model = name.split(":", 1)[1]
+        for suffix in ("_simple_history", "_change", "_history", "_delete", "_password_change", "_whatif",
+                       "_publish", "_copy"):
+            if app_model.endswith(suffix):
+                app_model = app_model.removesuffix(suffix)
+                break
+        app_label, _sep, model_name = app_model.partition("_")
+        try:
+            model = apps.get_model(app_label, model_name)
+        except LookupError:
+            continue
+        if model._meta.model_name == "customer":
+            objects = list(world["customer"])
+        else:
+            objects = list(model._default_manager.order_by("pk")[:1])
+        for obj in objects:
+            args = [obj.pk]
+            if name.endswith("_simple_history"):
+                version = obj.history.order_by("-history_id").first() if hasattr(obj, "history") else None
+                if version is None:
+                    continue
+                args.append(version.history_id)
+            try:
+                urls.append((name, reverse(name, args=args)))
+            except NoReverseMatch:
+                pattern_kwargs = list(pattern.pattern.regex.groupindex)
+                urls.append((name, reverse(name, kwargs=dict(zip(pattern_kwargs, args, strict=True)))))
+    return urls
+
+
+def test_every_admin_url_for_every_role(client, admin_world):
+    """Anonymous and non-staff users never reach admin; staff never get a 500, never see a full ID number or
+    mobile, never a customer outside their scope, and a system admin (superuser or not) sees no customer."""
+    urls = _admin_urls(admin_world)
+    assert len(urls) > 60
+    failures = []
+    for role in ADMIN_ROLES:
+        client.logout()
+        if role != "anonymous":
+            client.force_login(admin_world["users"][role])
+        for _name, url in urls:
+            response = client.get(url)
+            status = response.status_code
+            body = response.content.decode(errors="replace") if status == 200 else ""
+            if role not in STAFF_ROLES:
+                if status != 302 or "login/" not in response["Location"]:
+                    failures.append(f"{role} {url}: {status}, expected the admin login")
+                continue
+            if status >= 500:
+                failures.append(f"{role} {url}: {status}")
+            for secret in (SECRET_ID, SECRET_MOBILE, OUT_ID, OUT_MOBILE, "乙外客户"):
+                if secret in body:
+                    failures.append(f"{role} {url}: shows {secret}")
+            if role in {"sysadmin", "staffadmin"} and "甲内客户" in body:
+                failures.append(f"{role} {url}: a system admin sees a customer")
+    assert not failures, "\n".join(failures)

@@ -119,6 +119,19 @@ def test_production_refuses_to_start_without_secret_key():
     assert result.returncode != 0 and "SECRET_KEY" in result.stderr
 
 
+def test_production_refuses_to_start_without_database_url(tmp_path):
+    """Issue 10, item 12: no embedded database in production; a clear message instead."""
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update({"ALLOWED_HOSTS": "crm.example.cn", "DJANGO_SETTINGS_MODULE": "crm.settings.production",
+                "SECRET_KEY": "x" * 30 + "-production-secret-7f3k2m9q1z"})
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=BASE_DIR, env=env, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode != 0
+    assert "DATABASE_URL is not set" in result.stderr and "生产环境必须设置 DATABASE_URL" in result.stderr
+    assert "embedded" not in result.stdout.lower()
+
+
 @pytest.mark.parametrize("value", ["=HYPERLINK(\"http://x\",\"点我\")", "+1", "-1", "@x", "\tcmd", "\r=1"])
 def test_safe_cell_neutralises_formulas(value, tmp_path):
     assert safe_cell(value) == "'" + value
@@ -205,3 +218,117 @@ def test_ui_is_chinese_first_whatever_the_browser_language(client):
     # … until the user picks English with the language switch (a cookie)
     client.post("/i18n/setlang/", {"language": "en", "next": "/accounts/login/"})
     assert client.get("/accounts/login/").headers["Content-Language"] == "en"
+
+
+def test_username_locks_after_five_failures_from_different_addresses(client, rm_a1):
+    """Issue 10, item 6: five guesses in all, whatever the number of source addresses."""
+    for n in range(5):
+        client.post(reverse("login"), {"username": "rm_a1", "password": "bad"}, REMOTE_ADDR=f"10.0.0.{n + 1}")
+    response = client.post(reverse("login"), {"username": "rm_a1", "password": "demo12345"},
+                           REMOTE_ADDR="10.0.0.99")
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+def test_one_address_locks_after_five_failures_over_many_usernames(client, rm_a1):
+    for n in range(5):
+        client.post(reverse("login"), {"username": f"guess{n}", "password": "bad"}, REMOTE_ADDR="10.0.0.7")
+    response = client.post(reverse("login"), {"username": "rm_a1", "password": "demo12345"}, REMOTE_ADDR="10.0.0.7")
+    assert response.status_code == 429
+    # the account itself is not locked for its owner elsewhere
+    response = client.post(reverse("login"), {"username": "rm_a1", "password": "demo12345"}, REMOTE_ADDR="10.0.0.8")
+    assert response.status_code == 302
+
+
+def test_lockout_ends_after_the_cool_off(client, rm_a1):
+    import datetime
+
+    import time_machine
+
+    with time_machine.travel(datetime.datetime(2026, 11, 30, 9, 0, tzinfo=datetime.UTC), tick=False) as clock:
+        for n in range(5):
+            client.post(reverse("login"), {"username": "rm_a1", "password": "bad"}, REMOTE_ADDR=f"10.0.1.{n + 1}")
+        assert client.post(reverse("login"), {"username": "rm_a1", "password": "demo12345"}).status_code == 429
+        clock.shift(datetime.timedelta(minutes=61))
+        assert client.post(reverse("login"), {"username": "rm_a1", "password": "demo12345"}).status_code == 302
+
+
+def test_staff_change_their_own_password_from_the_user_menu(client, rm_a1):
+    """Issue 10, item 7: Django's views, in Chinese, with the configured validators."""
+    client.force_login(rm_a1)
+    page = client.get(reverse("customers:list")).content.decode()
+    assert f'href="{reverse("password_change")}"' in page and "修改密码" in page
+    url = reverse("password_change")
+    # a weak new password is refused by the validators, in Chinese
+    response = client.post(url, {"old_password": "demo12345", "new_password1": "12345678",
+                                 "new_password2": "12345678"})
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "密码未修改" in body and ("太短" in body or "至少" in body)
+    # a wrong old password too
+    response = client.post(url, {"old_password": "nope", "new_password1": "Qz7!longer-pass",
+                                 "new_password2": "Qz7!longer-pass"})
+    assert response.status_code == 200
+    # the right one changes it, and the session survives
+    response = client.post(url, {"old_password": "demo12345", "new_password1": "Qz7!longer-pass",
+                                 "new_password2": "Qz7!longer-pass"})
+    assert response.status_code == 302 and response["Location"] == reverse("password_change_done")
+    rm_a1.refresh_from_db()
+    assert rm_a1.check_password("Qz7!longer-pass")
+    assert "密码已修改" in client.get(reverse("password_change_done")).content.decode()
+
+
+@pytest.mark.parametrize("language,texts", [("zh-hans", ["页面不存在", "返回首页"]), ("en", None)])
+def test_404_page_in_the_site_layout(client, rm_a1, language, texts):
+    """Issue 10, item 13: the site's own error page, with navigation, in the chosen language."""
+    client.force_login(rm_a1)
+    if language == "en":
+        client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    response = client.get("/customers/999999999/")
+    assert response.status_code == 404
+    body = response.content.decode()
+    assert 'data-testid="error-page"' in body and 'class="navbar' in body and 'href="/"' in body
+    if texts:
+        assert all(text in body for text in texts)
+    else:
+        assert "Page not found" in body and "页面不存在" not in body
+
+
+def test_403_page_has_navigation_and_logs_no_traceback(client, rm_a1, caplog):
+    client.force_login(rm_a1)
+    with caplog.at_level("WARNING", logger="django.request"):
+        response = client.get(reverse("access:handover_list"))
+    assert response.status_code == 403
+    assert "无权访问" in response.content.decode() and 'data-testid="error-page"' in response.content.decode()
+    from crm.log_filters import ForbiddenWithoutTraceback
+
+    records = [r for r in caplog.records if r.name == "django.request"]
+    assert records and all(ForbiddenWithoutTraceback().filter(r) and r.exc_info is None for r in records)
+
+
+def test_over_limit_request_body_gets_the_400_page(client, rm_a1, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    client.force_login(rm_a1)
+    response = client.post(reverse("customers:search"), {"q": "x" * 5000})
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "请求无效" in body and 'data-testid="error-page"' in body and "Traceback" not in body
+
+
+def test_500_page_renders_in_the_layout_without_a_request_context():
+    from django.template.loader import render_to_string
+
+    html = render_to_string("500.html")
+    assert "系统错误" in html and 'href="/"' in html
+
+
+def test_no_inline_style_attribute_in_any_template_or_script():
+    """Issue 10, item 15: the CSP refuses inline styles; none may be written into a page."""
+    offenders = [
+        str(path.relative_to(BASE_DIR)) for folder in ("templates", "static/js", "static/css")
+        for path in (BASE_DIR / folder).rglob("*") if path.is_file() and path.suffix in {".html", ".js"}
+        and ("style=" in path.read_text(encoding="utf-8") or ".setAttribute(\"style\"" in path.read_text(encoding="utf-8"))
+    ]
+    assert not offenders
+    base = (BASE_DIR / "templates" / "base.html").read_text(encoding="utf-8")
+    assert 'rel="icon"' in base and '"includeIndicatorStyles": false' in base

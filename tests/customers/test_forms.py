@@ -16,7 +16,8 @@ ID_NUMBER = ID_17 + resident_id_check_digit(ID_17)
 
 
 def _data(**changes) -> dict:
-    data = {"name": "刘一", "id_type": "", "id_number": "", "mobile": "", "gender": "", "birth_date": ""}
+    data = {"name": "刘一", "id_type": "", "id_number": "", "mobile": "", "gender": "", "birth_date": "",
+            "version": "2026-01-01T00:00:00+00:00"}  # the form only parses it; the service compares it
     data.update(changes)
     return data
 
@@ -69,7 +70,7 @@ def test_corporate_profile_form_leaves_out_personal_fields(org_tree):
 
 
 @time_machine.travel(datetime.datetime(2025, 6, 15, 10, 0, tzinfo=datetime.UTC))
-def test_contact_form_defaults_to_today_and_refuses_the_future():
+def test_contact_form_defaults_to_today_and_refuses_the_future(db):  # the model check constraint is validated by a query
     assert ContactLogForm().initial["contacted_on"] == datetime.date(2025, 6, 15)
     form = ContactLogForm({"contacted_on": "2025-06-16", "channel": "phone", "summary": "x"})
     assert not form.is_valid()

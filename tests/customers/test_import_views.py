@@ -154,3 +154,47 @@ def test_user_without_permission_gets_403(client, rm_a1, tmp_path):
     assert client.post("/customers/import/upload/customers/", {"file": upload(path)}).status_code == 403
     assert client.get("/customers/import/template/customers.xlsx").status_code == 403
     assert 'href="/customers/import/"' not in client.get("/customers/").content.decode()
+
+
+def test_cancel_deletes_the_previewed_file(importer, tmp_path, settings):
+    """Issue 10, item 8: a previewed upload is deleted on cancel (on confirm: see above)."""
+    path = write_xlsx(tmp_path / "c.xlsx", CUSTOMER_HEADER, [customer_row("C001")])
+    preview = importer.post("/customers/import/upload/customers/", {"file": upload(path)})
+    assert len(list(imports_dir(settings).iterdir())) == 1
+    assert "取消导入" in preview.content.decode()
+    done = importer.post("/customers/import/cancel/", {"token": preview.context["token"]}, follow=True)
+    assert "已取消导入" in done.content.decode()
+    assert list(imports_dir(settings).iterdir()) == []
+    assert Customer.objects.count() == 0
+    # the token is spent: confirming it now is refused
+    again = importer.post("/customers/import/confirm/", {"token": preview.context["token"]}, follow=True)
+    assert "已失效" in again.content.decode()
+
+
+def test_forgotten_uploads_are_purged_after_the_retention_by_each_upload_and_the_command(
+    importer, tmp_path, settings
+):
+    import os
+    import time
+
+    from django.core.management import call_command
+
+    from crm.uploads import uploads_purge_expired
+
+    imports_dir(settings).mkdir(parents=True)
+    forgotten = imports_dir(settings) / "0123456789abcdef0123456789abcdef.xlsx"
+    forgotten.write_bytes(b"12 MB of someone's customers")
+    os.utime(forgotten, (946684800, 946684800))  # 2000-01-01: long past the retention
+    # the next upload sweeps it away
+    path = write_xlsx(tmp_path / "c.xlsx", CUSTOMER_HEADER, [customer_row("C001")])
+    importer.post("/customers/import/upload/customers/", {"file": upload(path)})
+    assert not forgotten.exists()
+    fresh = next(imports_dir(settings).iterdir())
+    # a file younger than the retention stays; one hour and a second later it goes (service and command)
+    mtime = fresh.stat().st_mtime
+    assert uploads_purge_expired(now=mtime + 3599) == 0 and fresh.exists()
+    assert uploads_purge_expired(now=mtime + 3601) == 1 and not fresh.exists()
+    forgotten.write_bytes(b"x")
+    os.utime(forgotten, (time.time() - 7200, time.time() - 7200))
+    call_command("purge_uploads", "--older-than", "3600", stdout=io.StringIO())
+    assert not forgotten.exists()

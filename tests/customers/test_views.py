@@ -83,7 +83,7 @@ def searchable(org_tree, rm_a1):
     ],
 )
 def test_search_decides_by_shape(rm_client, searchable, q, expected):
-    response = rm_client.get(LIST, {"q": q})
+    response = rm_client.get(LIST, {"q": q}, follow=True)  # a full mobile or ID is moved out of the URL first
     assert response.status_code == 200
     assert sorted(names_on(response)) == sorted(expected)
 
@@ -93,14 +93,14 @@ def test_search_by_id_number_accepts_lower_case_x(rm_client, org_tree, rm_a1):
         resident_id(f"1101011990010{n:03d}1") for n in range(1000) if resident_id(f"1101011990010{n:03d}1")[-1] == "X"
     )
     CustomerFactory(name="带X的客户", org_unit=org_tree["OUT-A"], maintainer=rm_a1, id_number=number)
-    response = rm_client.get(LIST, {"q": number.lower()})
+    response = rm_client.get(LIST, {"q": number.lower()}, follow=True)
     assert names_on(response) == ["带X的客户"]
 
 
 def test_search_never_echoes_a_full_mobile_or_id(rm_client, searchable):
     customer = searchable["zhang"]
     for q in [customer.mobile, customer.id_number]:
-        response = rm_client.get(LIST, {"q": q})
+        response = rm_client.post(reverse("customers:search"), {"q": q}, follow=True)
         body = response.content.decode()
         assert names_on(response) == ["张三丰"]
         assert customer.mobile not in body
@@ -280,15 +280,46 @@ def test_htmx_request_gets_the_results_partial_only(head_client, org_tree):
 
 def test_list_page_works_without_javascript(head_client, org_tree):
     body = head_client.get(LIST).content.decode()
-    assert '<form id="filter-form"' in body and 'method="get"' in body
-    assert 'hx-get="/customers/"' in body and 'hx-push-url="true"' in body
+    assert '<form id="filter-form"' in body and 'method="post"' in body and 'action="/customers/search/"' in body
+    assert 'hx-post="/customers/search/"' in body
 
 
-def test_htmx_search_by_mobile_keeps_it_out_of_the_address_bar(rm_client, searchable):
+def test_full_id_or_mobile_never_appears_in_a_url_a_log_line_or_the_access_log(rm_client, searchable, caplog):
+    """Issue 10, item 5: the search is POSTed and the list's URL carries an opaque token instead."""
+    from crm.models import AccessLog
+
     customer = searchable["zhang"]
-    response = rm_client.get(LIST, {"q": customer.mobile, "kind": "individual"},
-                             HTTP_HX_REQUEST="true", HTTP_HX_TARGET="results")
-    assert names_on(response) == ["张三丰"]
-    assert response["HX-Push-Url"] == f"{LIST}?kind=individual"
-    # an ordinary search is pushed by htmx as usual
-    assert "HX-Push-Url" not in rm_client.get(LIST, {"q": "张三"}, HTTP_HX_REQUEST="true")
+    for q in [customer.mobile, customer.id_number]:
+        caplog.clear()
+        # without JavaScript: POST, then a redirect to a URL with the token
+        response = rm_client.post(reverse("customers:search"), {"q": q, "kind": "individual"})
+        assert response.status_code == 302 and q not in response["Location"] and "qt=" in response["Location"]
+        page = rm_client.get(response["Location"])
+        assert names_on(page) == ["张三丰"]
+        body = page.content.decode()
+        assert q not in body
+        # pages and sort links carry the token, never the text
+        assert all(q not in link for link in [response["Location"], page.context["page_query"]])
+        # with htmx: the results are fetched from the tokenized URL
+        hx = rm_client.post(reverse("customers:search"), {"q": q}, HTTP_HX_REQUEST="true")
+        assert hx.status_code == 204 and q not in hx["HX-Location"] and "qt=" in hx["HX-Location"]
+        # a full number typed into the address bar is moved out of it at once
+        typed = rm_client.get(LIST, {"q": q})
+        assert typed.status_code == 302 and q not in typed["Location"]
+        assert not any(q in record.getMessage() for record in caplog.records)
+    assert not any(customer.mobile in str(row.detail) or customer.id_number in str(row.detail)
+                   for row in AccessLog.objects.all())
+
+
+def test_an_expired_search_token_says_so(rm_client, searchable):
+    response = rm_client.get(LIST, {"qt": "no-such-token"})
+    assert response.status_code == 200
+    assert "搜索已过期" in response.content.decode()
+
+
+def test_htmx_ordinary_search_stays_in_the_url(rm_client, searchable):
+    customer = searchable["zhang"]
+    response = rm_client.post(reverse("customers:search"), {"q": "张三", "kind": "individual"},
+                              HTTP_HX_REQUEST="true")
+    assert "q=%E5%BC%A0%E4%B8%89" in response["HX-Location"]
+    assert customer.mobile not in response["HX-Location"]

@@ -61,6 +61,7 @@ def profile_post(customer: Customer, **changes) -> dict:
         "income_band": "", "risk_preference": "", "credit_rating": "", "credit_code": "",
         "legal_representative": "", "registered_capital": "", "total_assets": "", "target_credit": "",
         "admin_level": "",
+        "version": Customer.objects.get(pk=customer.pk).updated_at.isoformat() if customer.pk else "",
     }
     data.update(changes)
     return data
@@ -263,3 +264,82 @@ def test_invalid_contact_is_not_saved(rm_client, customer, data, message):
     assert message in response.content.decode()
     assert "交往记录未保存" in response.content.decode()
     assert not ContactLog.objects.exists()
+
+
+def test_stale_profile_save_is_refused_showing_what_changed_and_keeping_the_input(client, customer, rm_a1, org_tree):
+    """Issue 10, item 9: rm_a1 saves a new address; head_a, from a form opened earlier, saves the notes."""
+    from crm import roles
+    from tests.factories import UserFactory
+
+    head = UserFactory(username="head_x", org_unit=org_tree["OUT-A"], roles=[roles.BRANCH_HEAD])
+    url = reverse("customers:edit", args=[customer.pk])
+    stale = profile_post(customer, notes="主任的备注")  # head's form, opened now
+    client.force_login(rm_a1)
+    assert client.post(url, profile_post(customer, address="新地址88号")).status_code == 302
+    # when the head saves from the older form
+    client.force_login(head)
+    response = client.post(url, stale)
+    # then nothing is lost: refused, the change shown, the head's notes kept in the form
+    assert response.status_code == 409
+    customer.refresh_from_db()
+    assert customer.address == "新地址88号" and customer.notes != "主任的备注"
+    html = response.content.decode()
+    assert "新地址88号" in html and "主任的备注" in html and "rm_a1" in html or str(rm_a1) in html
+    assert response.context["conflict"][0]["now"] == "新地址88号"
+    # saving again from the refreshed form is a knowing overwrite of the notes only … and the address stays
+    again = {**stale, "version": response.context["form"]["version"].value(), "address": "新地址88号"}
+    assert client.post(url, again).status_code == 302
+    customer.refresh_from_db()
+    assert (customer.address, customer.notes) == ("新地址88号", "主任的备注")
+
+
+def test_profile_post_without_a_version_is_refused(rm_client, customer):
+    response = rm_client.post(reverse("customers:edit", args=[customer.pk]),
+                              {**profile_post(customer, notes="x"), "version": "garbage"})
+    assert response.status_code == 200
+    assert "页面已过期" in response.content.decode()
+
+
+def test_360_page_pages_5000_contacts_in_a_constant_number_of_queries(
+    rm_client, customer, org_tree, rm_a1, django_assert_max_num_queries
+):
+    """Issue 10, item 14: a customer with 5,000 contacts renders with the same queries, 50 per page."""
+    from customers.models import ContactLog
+
+    sparse = CustomerFactory(org_unit=org_tree["OUT-A"], maintainer=rm_a1)
+    rm_client.get(sparse.get_absolute_url())
+    with CaptureQueriesContext(connection) as sparse_queries:
+        rm_client.get(sparse.get_absolute_url())
+    ContactLog.objects.bulk_create([
+        ContactLog(customer=customer, staff=rm_a1, channel="phone", summary=f"第{n}次联系",
+                   contacted_on=datetime.date(2010, 1, 1) + datetime.timedelta(days=n))
+        for n in range(5000)
+    ])
+    with django_assert_max_num_queries(len(sparse_queries)):
+        first = rm_client.get(customer.get_absolute_url())
+    body = first.content.decode()
+    assert body.count('class="contact-entry') == 50 and "第4999次联系" in body and "第4949次联系" not in body
+    assert 'href="?contacts=2#contacts"' in body
+    with django_assert_max_num_queries(len(sparse_queries)):
+        last = rm_client.get(customer.get_absolute_url(), {"contacts": 100})
+    body = last.content.decode()
+    assert "第0次联系" in body and "较早的记录" not in body and 'href="?contacts=99#contacts"' in body
+    bad = rm_client.get(customer.get_absolute_url(), {"contacts": "abc"})
+    assert bad.status_code == 200 and "页码“abc”无效" in bad.content.decode()
+
+
+def test_contact_summary_is_limited_to_2000_characters(rm_client, customer):
+    url = reverse("customers:contact_create", args=[customer.pk])
+    data = {"contacted_on": "2025-01-02", "channel": "phone", "summary": "长" * 2001, "next_step": ""}
+    response = rm_client.post(url, data)
+    assert response.status_code == 200
+    assert "交往内容不能超过 2000 个字（当前 2001 个字）" in response.content.decode()
+    assert not customer.contacts.exists()
+    assert rm_client.post(url, {**data, "summary": "长" * 2000}).status_code == 302
+    from django.core.exceptions import ValidationError as DjangoValidationError
+
+    from customers.services.contact_log import contact_log_create
+
+    with pytest.raises(DjangoValidationError):
+        contact_log_create(customer=customer, staff=customer.maintainer, contacted_on=datetime.date(2025, 1, 2),
+                           channel="phone", summary="长" * 2001)

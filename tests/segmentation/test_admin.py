@@ -53,7 +53,18 @@ def test_whatif_page_and_publish_buttons(admin_client, org_tree):
     response = admin_client.get(url, {"month": "2024-06", "customers": "1"})
     assert response.status_code == 200
     assert response.context["preview"].asset_matrix == {("regular", "gold"): 1}
-    assert customer.customer_no in response.content.decode()
+    # a bare superuser sees the counts but no customer (issue 10, item 4) …
+    assert customer.customer_no not in response.content.decode()
+    assert "没有您有权查看的受影响客户" in response.content.decode()
+    # … a superuser who also holds a business role sees the customers of that role's scope
+    from django.contrib.auth.models import Group
+
+    from crm import roles
+
+    response.wsgi_request.user.groups.add(Group.objects.get(name=roles.HQ_MANAGEMENT))
+    response.wsgi_request.user.org_unit = org_tree["HQ"]
+    response.wsgi_request.user.save(update_fields=["org_unit"])
+    assert customer.customer_no in admin_client.get(url, {"month": "2024-06", "customers": "1"}).content.decode()
     assert admin_client.get(url, {"month": "2023-01"}).status_code == 200  # not closed: message, no 500
     # a bad draft is refused with the reason
     draft.platinum_min = Decimal("1.00")
@@ -154,6 +165,15 @@ def test_whatif_affected_list_shows_labels(admin_client, org_tree):
     draft.gold_min = Decimal("50000.00")
     services.rule_version_save(version=draft)
     url = reverse("admin:segmentation_ruleversion_whatif", args=[draft.pk])
+    # the names are listed for a reader who may see them (issue 10): the admin also holds 管理层 at HQ
+    from django.contrib.auth.models import Group
+
+    from crm import roles
+
+    admin = admin_client.get(url).wsgi_request.user
+    admin.groups.add(Group.objects.get(name=roles.HQ_MANAGEMENT))
+    admin.org_unit = org_tree["HQ"]
+    admin.save(update_fields=["org_unit"])
     page = admin_client.get(url, {"month": "2024-06", "customers": "1"}).content.decode()
     assert "普通 → 金卡" in page and "regular → gold" not in page
 

@@ -13,8 +13,9 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from crm import roles
 from crm.months import add_months
-from customers.models import CustomerStanding
+from customers.models import Customer, CustomerStanding
 from segmentation import engine, services
 from segmentation.models import Assignment, MonthClose, MonthReopen, RuleVersion, RuleVersionChange, TierChange
 from segmentation.selectors import whatif_compute
@@ -149,9 +150,8 @@ def test_publishing_a_bad_draft_is_refused_with_reasons(db):
 def test_published_version_is_read_only_and_changes_are_logged(org_tree):
     admin = UserFactory(username="admin2", org_unit=org_tree["HQ"])
     draft = services.rule_version_copy(version=RuleVersion.objects.get(number=1), by=admin)
-    old = RuleVersion.objects.get(pk=draft.pk)
     draft.gold_min = Decimal("120000.00")
-    services.rule_version_save(version=draft, by=admin, old=old)
+    services.rule_version_save(version=draft, by=admin, opened_at=draft.updated_at)
     change = RuleVersionChange.objects.get(version=draft, field="gold_min")
     assert (change.old_value, change.new_value, change.changed_by) == ("100000.00", "120000.00", admin)
     services.rule_version_publish(version=draft, by=admin)
@@ -192,17 +192,50 @@ def test_whatif_counts_equal_counts_after_publishing_and_closing(org_tree):
     assert len(people) + 1 == preview.customers
 
 
-def test_whatif_lists_affected_customers(org_tree):
+def test_whatif_lists_affected_customers(org_tree, hq_user):
     population(org_tree["OUT-A"])
     services.month_close(month=MONTH, build_facts=False)
     draft = services.rule_version_copy(version=RuleVersion.objects.get(number=1))
     draft.gold_min = Decimal("50000.00")
     services.rule_version_save(version=draft)
-    preview, affected = whatif_compute(version=draft, month=MONTH, affected_limit=50)
+    preview, affected = whatif_compute(version=draft, month=MONTH, affected_limit=50, viewer=hq_user)
     assert {(r["tier_from"], r["tier_to"]) for r in affected} >= {("regular", "gold")}
     assert preview.asset_moved_customers == len([r for r in affected if r["tier_from"] != r["tier_to"]])
 
 
+def test_whatif_lists_only_customers_the_viewer_sees(org_tree, hq_user, rm_a1):
+    """Issue 10, item 4: the aggregates cover the bank; the names only what the viewer may see."""
+    people = population(org_tree["OUT-A"])
+    Customer.objects.filter(pk__in=[p.pk for p in people[:3]]).update(maintainer=rm_a1)
+    services.month_close(month=MONTH, build_facts=False)
+    draft = services.rule_version_copy(version=RuleVersion.objects.get(number=1))
+    draft.gold_min = Decimal("50000.00")
+    services.rule_version_save(version=draft)
+    _whole, everyone = whatif_compute(version=draft, month=MONTH, affected_limit=50, viewer=hq_user)
+    config = UserFactory(username="cfg", org_unit=org_tree["HQ"], is_staff=True, is_superuser=True,
+                         roles=[roles.SYSTEM_ADMIN])
+    preview, affected = whatif_compute(version=draft, month=MONTH, affected_limit=50, viewer=config)
+    assert everyone and affected == []
+    assert preview.asset_moved_customers == _whole.asset_moved_customers > 0  # counts stay whole-bank
+    _rm, own = whatif_compute(version=draft, month=MONTH, affected_limit=50, viewer=rm_a1)
+    allowed = set(Customer.objects.filter(maintainer=rm_a1).values_list("pk", flat=True))
+    assert own and {r["customer_id"] for r in own} <= allowed
+
+
+def test_a_draft_saved_from_a_stale_form_is_refused(org_tree):
+    """Issue 10, item 9: two admins on one draft; the second save (opened before the first) is refused."""
+    draft = services.rule_version_copy(version=RuleVersion.objects.get(number=1))
+    opened = draft.updated_at
+    first = RuleVersion.objects.get(pk=draft.pk)
+    first.gold_min = Decimal("120000.00")
+    services.rule_version_save(version=first, opened_at=opened)
+    second = RuleVersion.objects.get(pk=draft.pk)
+    second.diamond_min = Decimal("9000000.00")
+    second.gold_min = Decimal("100000.00")
+    with pytest.raises(ValidationError, match="已被他人修改"):
+        services.rule_version_save(version=second, opened_at=opened)
+    draft.refresh_from_db()
+    assert draft.gold_min == Decimal("120000.00")
 def test_revised_rules_migration_publishes_from_the_next_open_month_only(db):
     """Migration 0010: nothing retroactive — a copy of the version in force, effective after the last close."""
     migration = importlib.import_module("segmentation.migrations.0010_negative_rules_and_completeness")

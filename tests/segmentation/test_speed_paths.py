@@ -79,16 +79,16 @@ def test_rules_from_the_recorded_basis_equal_rules_from_the_facts(org_tree):
             assert stored[customer_id] == row, (changes, customer_id)
 
 
-def test_whatif_from_the_recorded_basis_equals_whatif_from_the_facts(org_tree):
+def test_whatif_from_the_recorded_basis_equals_whatif_from_the_facts(org_tree, hq_user):
     mixed_population(org_tree["OUT-A"])
     services.month_close(month=PREV, build_facts=False)
     services.month_close(month=MONTH, build_facts=False)
     draft = a_draft(gold_min=Decimal("60000.00"), band_wealth_min=Decimal("300000.00"), downgrade_grace_months=1,
                     profit_cutoff=Decimal("40.00"))
-    fast, fast_affected = whatif_compute(version=draft, month=MONTH, affected_limit=100)
+    fast, fast_affected = whatif_compute(version=draft, month=MONTH, affected_limit=100, viewer=hq_user)
     # a month closed before the basis was recorded: the preview recomputes it from the facts
     Assignment.objects.filter(month=MONTH).update(holds_card=None)
-    slow, slow_affected = whatif_compute(version=draft, month=MONTH, affected_limit=100)
+    slow, slow_affected = whatif_compute(version=draft, month=MONTH, affected_limit=100, viewer=hq_user)
     assert fast.asset_moved_customers > 0
     for attr in ["customers", "asset_matrix", "segment_matrix", "asset_moved_customers", "asset_moved_aum",
                  "segment_moved_customers", "segment_moved_aum", "bands", "maintainers"]:
