@@ -259,7 +259,8 @@ def _scoped(queryset: QuerySet, scope: ReportScope) -> QuerySet:
 def _distribution(rows: dict[str, list], choices, base: dict, param: str, *, extra: list | None = None
                   ) -> list[DistributionRow]:
     result = [DistributionRow(code=code, label=str(label), count=rows.get(code, [0, ZERO])[0],
-                              aum=_money(rows.get(code, [0, ZERO])[1]), filters={**base, param: code})
+                              aum=_money(rows.get(code, [0, ZERO])[1]),
+                              filters={**base, param: str(code) or "none"})
               for code, label in [*choices.choices, *(extra or [])]]
     total = sum(row.count for row in result)
     for row in result:
@@ -297,7 +298,7 @@ def report_dataset(*, month: dt.date, scope: ReportScope) -> ReportDataset:
         picked = [g for g in rows if predicate(g)]
         return sum(g["n"] for g in picked), _money(sum((g["aum"] for g in picked), ZERO))
 
-    individual = {**base, "m_kind": Customer.Kind.INDIVIDUAL}
+    individual = {**base, "m_kind": str(Customer.Kind.INDIVIDUAL)}
     corporate = {**base, "m_kind": "corporate_all"}
     is_vip = lambda g: g["value_segment"] == ValueSegment.VIP  # noqa: E731
     is_high = lambda g: g["asset_tier"] in (AssetTier.DIAMOND, AssetTier.PLATINUM)  # noqa: E731
@@ -305,7 +306,7 @@ def report_dataset(*, month: dt.date, scope: ReportScope) -> ReportDataset:
     kpis = []
     for code, label, predicate, filters in [
         ("customers", _("客户数"), lambda g: True, base),
-        ("vip", _("贵宾客户"), is_vip, {**base, "m_value_segment": ValueSegment.VIP}),
+        ("vip", _("贵宾客户"), is_vip, {**base, "m_value_segment": str(ValueSegment.VIP)}),
         ("high", _("钻石/白金客户"), is_high, {**base, "m_asset_tier": "platinum_up"}),
     ]:
         now_n, now_aum = total(this, predicate)
