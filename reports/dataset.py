@@ -163,6 +163,11 @@ class LeagueRow:
     credited_filters: dict = field(default_factory=dict)
 
     @property
+    def tier_cells(self) -> list[tuple[str, int, Decimal]]:
+        """(tier code, customers, AUM) in the vocabulary's order, for tables."""
+        return [(code, *self.by_tier[code]) for code in AssetTier.values]
+
+    @property
     def customers_change(self) -> int:
         return self.customers - self.previous_customers
 
