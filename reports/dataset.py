@@ -61,8 +61,9 @@ ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
 TREND_MONTHS = 13
 INACTIVE_LOGIN_DAYS = 14
+# Higher rank = better. AssetTier is declared from the lowest tier up, ValueSegment from the best down.
 RANKS = {
-    "asset_tier": {code: rank for rank, code in enumerate(reversed(AssetTier.values), start=1)},
+    "asset_tier": {code: rank for rank, code in enumerate(AssetTier.values, start=1)},
     "value_segment": {code: rank for rank, code in enumerate(reversed(ValueSegment.values), start=1)},
 }
 VOCABULARY = {"asset_tier": AssetTier, "value_segment": ValueSegment}

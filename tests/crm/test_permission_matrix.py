@@ -73,6 +73,9 @@ RULES: dict[str, Rule] = {
     "customers_import:upload": Rule(logged_in(403, sysadmin=400), method="POST", kwargs="kind"),
     "customers_import:confirm": Rule(logged_in(403, sysadmin=302), method="POST"),
     "customers_import:template": Rule(logged_in(403, sysadmin=200), kwargs="kind"),
+    # The tier dashboard: each reader's own scope (no closed month here: the page says so); the system
+    # admin has no customer data (403). Scoping of the figures: tests/reports/test_dashboard.py.
+    "reports:dashboard": Rule(logged_in(200, sysadmin=403)),
     # Django admin: only staff accounts; everyone else is sent to the admin login.
     "admin:index": Rule(logged_in(302, sysadmin=200)),
 }
