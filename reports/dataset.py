@@ -99,6 +99,8 @@ class Kpi:
 
 @dataclass
 class MatrixCell:
+    from_value: str = ""
+    to_value: str = ""
     count: int = 0
     aum: Decimal = ZERO
     direction: str = "same"
@@ -380,7 +382,7 @@ def _migrations(*, month: dt.date, scope: ReportScope, base: dict) -> dict[str, 
                 else:
                     direction = "same"
                 matrix.cells[(from_code, to_code)] = MatrixCell(
-                    count=row["n"], aum=_money(row["aum"]), direction=direction,
+                    from_value=from_code, to_value=to_code, count=row["n"], aum=_money(row["aum"]), direction=direction,
                     filters={**base, prefix: to_code, f"{prefix.replace('m_', 'm_prev_')}": from_code or "new"})
                 if direction == "up":
                     matrix.upgrades += row["n"]
