@@ -279,8 +279,11 @@ def _distribution(rows: dict[str, list], choices, base: dict, param: str, *, ext
 def report_dataset(*, month: dt.date, scope: ReportScope) -> ReportDataset:
     """The month's figures for the scope (docstring of this module for the shape); ReportMonthError if the
     month is not closed."""
-    close = MonthClose.objects.filter(month=month, state=MonthClose.State.CLOSED).select_related(
-        "rule_version").first()
+    # The closed months of the trend window in one query: this month's close, the previous one, the trend.
+    closes = {c.month: c for c in MonthClose.objects.filter(
+        state=MonthClose.State.CLOSED, month__gt=add_months(month, -TREND_MONTHS), month__lte=month,
+    ).select_related("rule_version")}
+    close = closes.get(month)
     if close is None:
         raise ReportMonthError(_("%(month)s 尚未月结，没有报表数据") % {"month": f"{month:%Y-%m}"})
     previous = add_months(month, -1)
@@ -310,7 +313,7 @@ def report_dataset(*, month: dt.date, scope: ReportScope) -> ReportDataset:
     corporate = {**base, "m_kind": "corporate_all"}
     is_vip = lambda g: g["value_segment"] == ValueSegment.VIP  # noqa: E731
     is_high = lambda g: g["asset_tier"] in (AssetTier.DIAMOND, AssetTier.PLATINUM)  # noqa: E731
-    has_prev = MonthClose.objects.filter(month=previous, state=MonthClose.State.CLOSED).exists()
+    has_prev = previous in closes
     kpis = []
     for code, label, predicate, filters in [
         ("customers", _("客户数"), lambda g: True, base),
@@ -352,7 +355,7 @@ def report_dataset(*, month: dt.date, scope: ReportScope) -> ReportDataset:
         corporate_classes=_distribution(tally(this, "corporate_class", kind="corporate"), CorporateClass,
                                         corporate, "m_corporate_class"),
         migrations=_migrations(month=month, scope=scope, base=individual),
-        trends=_trends(month=month, scope=scope),
+        trends=_trends(month=month, scope=scope, closed=set(closes)),
         quadrant=_quadrant(month=month, scope=scope, base=individual, version=close.rule_version),
         **_people(month=month, previous=previous, scope=scope, base=base),
     )
@@ -396,10 +399,8 @@ def _migrations(*, month: dt.date, scope: ReportScope, base: dict) -> dict[str, 
     return matrices
 
 
-def _trends(*, month: dt.date, scope: ReportScope) -> Trends:
+def _trends(*, month: dt.date, scope: ReportScope, closed: set[dt.date]) -> Trends:
     months = [add_months(month, -n) for n in range(TREND_MONTHS - 1, -1, -1)]
-    closed = set(MonthClose.objects.filter(month__in=months, state=MonthClose.State.CLOSED)
-                 .values_list("month", flat=True))
     months = [m for m in months if m in closed]
     rows = (_scoped(TierAggregate.objects.filter(month__in=months, kind=Customer.Kind.INDIVIDUAL), scope)
             .values("month", "asset_tier").annotate(n=Sum("customer_count"), aum=Sum("aum_sum")).order_by())

@@ -75,8 +75,11 @@ def report_scope_for(*, user, org_code: str | None = None, units: list[OrgUnit] 
         units = report_units_for(user=user) if units is None else units
         if not org_code:
             unit = user.org_unit
+            unit.__dict__["subtree_ids"] = [u.pk for u in units]  # units are exactly the reader's subtree
             return ReportScope(org_unit=None if unit.parent_id is None else unit)
         chosen = next((unit for unit in units if unit.code == org_code), None)
+        if chosen is not None:  # its subtree is among the units already read: no query for subtree_ids
+            chosen.__dict__["subtree_ids"] = [u.pk for u in units if u.path.startswith(chosen.path)]
         if chosen is None:
             if OrgUnit.objects.filter(code=org_code).exists():
                 raise ReportScopeError(_("机构 %(code)s 不在您的查看范围内") % {"code": org_code})
