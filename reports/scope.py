@@ -81,7 +81,8 @@ def report_scope_for(*, user, org_code: str | None = None, units: list[OrgUnit] 
         if chosen is not None:  # its subtree is among the units already read: no query for subtree_ids
             chosen.__dict__["subtree_ids"] = [u.pk for u in units if u.path.startswith(chosen.path)]
         if chosen is None:
-            if OrgUnit.objects.filter(code=org_code).exists():
+            # (PostgreSQL refuses a NUL in a text parameter: such a code is simply unknown.)
+            if "\x00" not in org_code and OrgUnit.objects.filter(code=org_code).exists():
                 raise ReportScopeError(_("机构 %(code)s 不在您的查看范围内") % {"code": org_code})
             raise ReportScopeError(_("机构代码不存在：%(code)s") % {"code": org_code}, status=404)
         return ReportScope(org_unit=None if chosen.parent_id is None else chosen)
