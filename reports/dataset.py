@@ -38,6 +38,7 @@ a number counts (the month snapshot filters ``month``/``m_*`` plus the scope), s
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -116,8 +117,9 @@ class Matrix:
     upgrades: int = 0
     downgrades: int = 0
     new: int = 0
-    row_totals: dict[str, int] = field(default_factory=dict)
-    column_totals: dict[str, int] = field(default_factory=dict)
+    # dataclasses.field: the name ``field`` is this class's attribute
+    row_totals: dict[str, int] = dataclasses.field(default_factory=dict)
+    column_totals: dict[str, int] = dataclasses.field(default_factory=dict)
 
     def cell(self, from_value: str, to_value: str) -> MatrixCell:
         return self.cells[(from_value, to_value)]

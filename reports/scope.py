@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from crm import roles
-from crm.models import OrgUnit
+from crm.models import OrgUnit, User
 
 
 class ReportScopeError(Exception):
@@ -31,7 +31,7 @@ class ReportScope:
     """``org_unit`` None and ``maintainer`` None: the whole bank."""
 
     org_unit: OrgUnit | None = None
-    maintainer: object | None = None
+    maintainer: User | None = None
 
     @property
     def label(self) -> str:
