@@ -137,6 +137,7 @@ class Trends:
     series: dict[str, list[int]]
     aum: dict[str, list[Decimal]]
     totals: list[int]
+    filters: dict[str, list[dict]] = field(default_factory=dict)  # {tier code: [list filters per month]}
 
 
 @dataclass
@@ -171,6 +172,13 @@ class LeagueRow:
     def tier_cells(self) -> list[tuple[str, int, Decimal]]:
         """(tier code, customers, AUM) in the vocabulary's order, for tables."""
         return [(code, *self.by_tier[code]) for code in AssetTier.values]
+
+    @property
+    def tier_links(self) -> list[tuple[str, int, Decimal, dict]]:
+        """(tier code, customers, AUM, list filters) in the vocabulary's order, for tables."""
+        return [(code, *self.by_tier[code], {**self.filters, "m_kind": str(Customer.Kind.INDIVIDUAL),
+                                              "m_asset_tier": code} if self.filters else {})
+                for code in AssetTier.values]
 
     @property
     def customers_change(self) -> int:
@@ -410,7 +418,9 @@ def _trends(*, month: dt.date, scope: ReportScope, closed: set[dt.date]) -> Tren
     series = {code: [found.get((m, code), {"n": 0})["n"] for m in months] for code in AssetTier.values}
     aum = {code: [_money(found.get((m, code), {"aum": ZERO})["aum"]) for m in months] for code in AssetTier.values}
     totals = [sum(series[code][i] for code in AssetTier.values) for i in range(len(months))]
-    return Trends(months=months, series=series, aum=aum, totals=totals)
+    filters = {code: [{"month": f"{m:%Y-%m}", **scope.list_filters, "m_kind": str(Customer.Kind.INDIVIDUAL),
+                       "m_asset_tier": code} for m in months] for code in AssetTier.values}
+    return Trends(months=months, series=series, aum=aum, totals=totals, filters=filters)
 
 
 def _quadrant(*, month: dt.date, scope: ReportScope, base: dict, version) -> Quadrant:
