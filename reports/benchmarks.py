@@ -7,7 +7,10 @@ cases open that month's dashboard through the real view, logged in as HQ and as 
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from crm.benchmarking.registry import CaseFailed, CaseUnavailable, benchmark_case
+from crm.models import OrgUnit
 
 from .models import TierAggregate
 
@@ -40,3 +43,16 @@ def dashboard_branch(ctx, segmentation_history) -> dict:
 def dashboard_hq_branch(ctx, segmentation_history) -> dict:
     """HQ choosing one branch (BR1) on the tier dashboard for the last closed month."""
     return _dashboard(ctx, "hq", segmentation_history["prev"], org="BR1")
+
+
+@benchmark_case("dashboard_drilldown_branch", target_ms=100, needs=("segmentation_history",))
+def dashboard_drilldown_branch(ctx, segmentation_history) -> dict:
+    """Branch head: a migration cell's customer list (金卡 → 金卡 of their outlet in the last closed month)."""
+    prev = segmentation_history["prev"]
+    unit = OrgUnit.objects.get(code="OUT-A")
+    query = urlencode({"month": f"{prev:%Y-%m}", "m_org": unit.pk, "m_kind": "individual", "m_asset_tier": "gold",
+                       "m_prev_asset_tier": "gold"})
+    response = ctx.client("head_a").get(f"/customers/?{query}")
+    if response.status_code != 200 or "按月结数据筛选".encode() not in response.content:
+        raise CaseFailed(f"/customers/ 返回 HTTP {response.status_code}")
+    return {}
