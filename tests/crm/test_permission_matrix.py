@@ -76,6 +76,8 @@ RULES: dict[str, Rule] = {
     # The tier dashboard: each reader's own scope (no closed month here: the page says so); the system
     # admin has no customer data (403). Scoping of the figures: tests/reports/test_dashboard.py.
     "reports:dashboard": Rule(logged_in(200, sysadmin=403)),
+    # Service compliance (issue 13): branch heads, HQ and auditors; RMs and wealth managers are refused.
+    "service_tiers:compliance": Rule(logged_in(200, rm=403, wm=403)),
     # Django admin: only staff accounts; everyone else is sent to the admin login.
     "admin:index": Rule(logged_in(302, sysadmin=200)),
 }
