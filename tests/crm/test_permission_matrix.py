@@ -79,6 +79,9 @@ RULES: dict[str, Rule] = {
     "customers_import:confirm": Rule(logged_in(403, sysadmin=302), method="POST"),
     "customers_import:cancel": Rule(logged_in(403, sysadmin=302), method="POST"),
     "customers_import:template": Rule(logged_in(403, sysadmin=200), kwargs="kind"),
+    # The tier dashboard: each reader's own scope (no closed month here: the page says so); the system
+    # admin has no customer data (403). Scoping of the figures: tests/reports/test_dashboard.py.
+    "reports:dashboard": Rule(logged_in(200, sysadmin=403)),
     # Working the tasks: My day for everyone signed in (empty without tasks); actions need change_servicetask
     # and a task in scope (the RM's own, a branch head's subtree); the team page is for org-scope roles.
     "service_tiers:my_day": Rule(logged_in(200)),
