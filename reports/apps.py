@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class ReportsConfig(AppConfig):
     name = "reports"
     verbose_name = _("报表")
+
+    def ready(self):
+        from segmentation import close_steps
+
+        from .services import report_packages_for_close
+
+        close_steps.register("report_packages", report_packages_for_close, after_commit=True)
