@@ -140,14 +140,19 @@ def report_package_generate(*, month: dt.date, org_unit: OrgUnit | None, fmt: st
     return archive
 
 
-def report_archive_path(*, archive: ReportArchive) -> Path:
-    """The archived file on disk; ReportError when it is gone or no longer matches its checksum."""
+def report_archive_download(*, archive: ReportArchive, by, request=None) -> Path:
+    """The archived file on disk, its download logged; ReportError when it is gone or fails its checksum.
+
+    The caller has found ``archive`` through reports.archive_selectors.report_archives_visible.
+    """
     root = Path(settings.MEDIA_ROOT).resolve()
     path = (root / archive.file_path).resolve()
     if root not in path.parents or not path.is_file():
         raise ReportError(_("归档文件已不存在：%(name)s") % {"name": archive.download_name})
     if _sha256(path) != archive.sha256:
         raise ReportError(_("归档文件校验失败（SHA-256 不一致）：%(name)s") % {"name": archive.download_name})
+    access_log_record(user=by, action=AccessLog.Action.EXPORT, target=archive.download_name, request=request,
+                      detail={"report": "monthly", "archive": archive.pk, "download": True, "sha256": archive.sha256})
     return path
 
 

@@ -21,6 +21,7 @@ from .base import ReportContext, SheetExporter, Table, sheet_registry
 
 NUMBER_FORMATS = {"money": "#,##0.00", "count": "#,##0", "score": "0.00", "percent": "0.0%", "date": "yyyy-mm-dd"}
 TITLE = "客户分层月度报表"
+MAX_FROZEN_ROWS = 20
 
 Progress = Callable[[str, int], None]
 
@@ -57,10 +58,16 @@ class _Writer:
         for col, value in enumerate(meta):
             ws.write_string(1, col, value, self.bold if col % 2 == 0 else None)
         row = 3
-        for table in exporter.summaries():
+        summaries = exporter.summaries()
+        for table in summaries:
             row = self._table(ws, row, table, formatted=True) + 1
+        if summaries:  # below summary tables the main table needs its own title
+            ws.write_string(row, 0, main.title, self.bold)
+            row += 1
         header_row = row
-        ws.freeze_panes(header_row + 1, 0)
+        # Freeze at the main header when it is near the top; below tall summaries (分层汇总, 迁移矩阵) a pane
+        # taller than the screen would leave nothing to scroll, so only the header block stays.
+        ws.freeze_panes(header_row + 1 if header_row < MAX_FROZEN_ROWS else 2, 0)
         last = self._table(ws, row, main, formatted=False, titled=False, progress=progress,
                            sheet=exporter.verbose_name)
         ws.autofilter(header_row, 0, max(last - 1, header_row), len(main.columns) - 1)
