@@ -14,6 +14,8 @@ from segmentation.engine import add_months
 from segmentation.models import Assignment
 from service_tiers.models import ServiceTask
 
+from .scope import ReportScope
+
 
 @dataclass(frozen=True)
 class ReportContext:
@@ -32,6 +34,11 @@ class ReportContext:
     @property
     def scope_label(self) -> str:
         return str(self.org) if self.org else "全行"
+
+    @property
+    def scope(self) -> ReportScope:
+        """The dataset's scope (reports.scope) for the same subtree."""
+        return ReportScope(org_unit=self.org)
 
 
 def scoped_assignments(context: ReportContext, month: dt.date | None = None):

@@ -20,10 +20,10 @@ from crm.models import AccessLog, OrgUnit
 from crm.services.audit import access_log_record
 from segmentation.models import MonthClose
 
+from .dataset import report_dataset
 from .exporters import ReportContext
 from .exporters.xlsx import workbook_write
 from .models import ReportArchive
-from .package_figures import package_figures
 from .pdf.document import FontMissing
 from .pdf.package import pdf_write
 
@@ -73,11 +73,11 @@ def report_file_write(*, context: ReportContext, fmt: str, output: Path, progres
     os.close(handle)
     temp = Path(temp_name)
     try:
-        figures = package_figures(context)
+        dataset = report_dataset(month=context.month, scope=context.scope)
         if fmt == "xlsx":
-            parts = workbook_write(context=context, figures=figures, path=temp, progress=progress)
+            parts = workbook_write(context=context, dataset=dataset, path=temp, progress=progress)
         else:
-            pdf_write(figures=figures, path=temp)
+            pdf_write(context=context, dataset=dataset, path=temp)
             parts = ["PDF"]
         os.chmod(temp, 0o644)
         os.replace(temp, output)

@@ -46,10 +46,11 @@ class SheetExporter:
     identifier: str = ""
     verbose_name: str = ""  # the sheet name, exactly as interfaces.md
 
-    def __init__(self, context: ReportContext, figures=None):
+    def __init__(self, context: ReportContext, dataset=None):
         self.context = context
-        # The package's aggregates (reports.package_figures.PackageFigures), built once for every sheet.
-        self.figures = figures
+        # THE report dataset (reports.dataset.ReportDataset) of the month and scope, built once for every
+        # sheet: the summary sheets print exactly the dashboard's numbers.
+        self.dataset = dataset
 
     def summaries(self) -> list[Table]:
         """Small tables shown above the main table (totals, matrices); none by default."""

@@ -9,6 +9,7 @@ from service_tiers.models import ServiceTask
 from ..package_scope import scoped_tasks
 from ..staff_names import staff_name
 from .base import Column, SheetExporter, Table, register
+from .summary import fraction
 from .tier_detail import labels
 
 
@@ -18,15 +19,13 @@ class ServiceTasks(SheetExporter):
     verbose_name = "服务任务"
 
     def summaries(self) -> list[Table]:
-        columns = [Column("任务类型", 16), Column("任务数", 10, "count"), Column("已完成", 10, "count"),
-                   Column("待办", 10, "count"), Column("已取消", 10, "count"), Column("逾期", 10, "count"),
+        tasks = self.dataset.tasks
+        by_kind = [Column("任务类型", 16), Column("任务数", 10, "count"), Column("已完成", 10, "count"),
                    Column("完成率", 10, "percent")]
-        rows = [[t["kind"], t["total"], t["done"], t["open"], t["cancelled"], t["overdue"],
-                 float(t["rate"]) if t["rate"] is not None else None] for t in self.figures.tasks]
-        totals = self.figures.task_totals
-        rows.append(["合计", totals["total"], totals["done"], totals["open"], totals["cancelled"], totals["overdue"],
-                     float(totals["rate"]) if totals["rate"] is not None else None])
-        return [Table("任务完成情况", columns, rows)]
+        rows = [[label, total, done, done / total if total else None] for _code, label, total, done in tasks.by_kind]
+        rows.append(["合计", tasks.total - tasks.cancelled, tasks.done, fraction(tasks.completion)])
+        rows += [["其中待办", tasks.open], ["其中逾期", tasks.overdue], ["已取消", tasks.cancelled]]
+        return [Table("任务完成情况（任务数不含已取消）", by_kind, rows)]
 
     def table(self) -> Table:
         columns = [Column("客户号", 16), Column("客户名称", 14), Column("任务类型", 14), Column("负责人", 10),

@@ -21,7 +21,7 @@ from .base import ReportContext, SheetExporter, Table, sheet_registry
 
 NUMBER_FORMATS = {"money": "#,##0.00", "count": "#,##0", "score": "0.00", "percent": "0.0%", "date": "yyyy-mm-dd"}
 TITLE = "客户分层月度报表"
-MAX_FROZEN_ROWS = 20
+MAX_FROZEN_ROWS = 25
 
 Progress = Callable[[str, int], None]
 
@@ -105,16 +105,16 @@ class _Writer:
         self.book.close()
 
 
-def workbook_write(*, context: ReportContext, figures, path: Path, progress: Progress | None = None) -> list[str]:
+def workbook_write(*, context: ReportContext, dataset, path: Path, progress: Progress | None = None) -> list[str]:
     """Write every registered sheet of ``context`` into ``path``; returns the sheet names in order.
 
-    ``figures`` (PackageFigures) are the package's aggregates, shared with the PDF.
+    ``dataset`` is the month's ReportDataset for the context's scope (the dashboard's and the PDF's numbers).
     """
     writer = _Writer(path, context)
     names = []
     try:
         for exporter_class in sheet_registry():
-            exporter = exporter_class(context, figures)
+            exporter = exporter_class(context, dataset)
             writer.sheet(exporter, progress)
             names.append(exporter.verbose_name)
             if progress is not None:

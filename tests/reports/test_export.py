@@ -56,36 +56,34 @@ def test_tier_detail_rows_labels_and_formula_injection(workbook):
 
 def test_tier_summary_matches_hand_computed_figures_and_the_detail_sheet(workbook):
     sheet = workbook["分层汇总"]
-    tiers = block(sheet, "资产等级分布")
-    assert tiers[0][:4] == ("分类", "客户数", "占比", "月日均金融资产")
-    counts = {r[0]: (r[1], r[3]) for r in tiers[1:]}
-    assert counts == {"普通": (2, 70000), "金卡": (1, 150000), "白金": (0, 0), "钻石": (1, 6000000),
-                      "合计": (4, 6220000)}
-    assert tiers[-1][2] == 1
-    segments = {r[0]: r[1] for r in block(sheet, "价值分群分布")[1:]}
+    assert sheet.freeze_panes == "A5"
+    header, rows = main_table(sheet)
+    assert header == ["维度", "分类", "客户数", "占比", "月日均金融资产"]
+    tiers = {r[1]: (r[2], r[4]) for r in rows if r[0] == "资产等级"}
+    assert tiers == {"普通": (2, 70000), "金卡": (1, 150000), "白金": (0, 0), "钻石": (1, 6000000),
+                     "合计": (4, 6220000)}
+    assert [r[3] for r in rows if r[0] == "资产等级"] == [0.5, 0.25, 0, 0.25, 1]
+    segments = {r[1]: r[2] for r in rows if r[0] == "价值分群"}
     assert segments["负值"] == 4 and segments["合计"] == 4  # low scores make this tiny bank all negative
     # the totals equal the detail sheet's counts
     _h, detail = main_table(workbook["客户等级明细"])
     for label in ("普通", "金卡", "白金", "钻石"):
-        assert counts[label][0] == sum(1 for r in detail if r[5] == label)
-    assert counts["合计"][1] == sum(r[4] for r in detail)
-    corporate = {r[0]: r[1] for r in block(sheet, "企业规模分布")[1:]}
+        assert tiers[label][0] == sum(1 for r in detail if r[5] == label)
+    assert tiers["合计"] == (len(detail), sum(r[4] for r in detail))
+    corporate = {r[1]: r[2] for r in rows if r[0] == "企业规模"}
     assert corporate["大型"] == 1 and corporate["合计"] == 1
-    header, cross = main_table(sheet)
-    assert header == ["资产等级", "价值分群", "客户数", "月日均金融资产"]
-    assert sum(r[2] for r in cross) == 4
 
 
 def test_migration_matrix_counts_and_the_upgrade_downgrade_list(workbook):
     sheet = workbook["迁移矩阵"]
     matrix = block(sheet, "资产等级迁移矩阵")
-    assert matrix[0] == ("上月 \\ 本月", "普通", "金卡", "白金", "钻石", "合计", *matrix[0][6:])
+    assert matrix[0][:6] == ("上月 \\ 本月", "普通", "金卡", "白金", "钻石", "合计")
     cells = {r[0]: r[1:6] for r in matrix[1:]}
     assert cells["普通"] == (1, 0, 0, 0, 1)  # P004 stayed
     assert cells["金卡"] == (1, 1, 0, 0, 2)  # P003 down, P002 stayed
     assert cells["白金"] == (0, 0, 0, 1, 1)  # P001 up
     assert cells["合计"] == (2, 1, 0, 1, 4)
-    assert cells["升级"][0] == 1 and cells["降级"][0] == 1
+    assert cells["升级"][0] == 1 and cells["降级"][0] == 1 and cells["新增"][0] == 0
     _header, changes = main_table(sheet)
     tier_changes = {(r[0], r[3]): r[4:7] for r in changes}
     assert tier_changes[("P001", "资产等级")] == ("白金", "钻石", "升级")
@@ -97,16 +95,17 @@ def test_rm_performance_per_maintainer(workbook):
     assert header[:3] == ["维护人", "客户数", "月日均金融资产"]
     by_name = {r[0]: r for r in rows}
     li = by_name["李雷"]
-    assert li[1:8] == (3, 6070000, 1, 0, 0, 2, li[7])
-    assert li[8:12] == (2, 1, 1, 0.5)  # the cancelled task is not counted; P003's retention is overdue
-    assert by_name["（无维护人）"][1:3] == (1, 150000)
+    assert li[1:9] == (3, 6070000, 0, 4400000, 1, 0, 0, 2)  # May: 1,500,000 + 150,000 + 20,000
+    assert li[11:15] == (2, 1, 1, 0.5)  # the cancelled task is not counted; P003's retention is overdue
+    assert by_name["（无维护人）"][1:3] == (2, 150000)  # P002 and the corporate E001 (no AUM)
 
 
 def test_service_tasks_one_row_per_task_of_the_month_with_a_summary(workbook):
     sheet = workbook["服务任务"]
-    summary = {r[0]: r[1:7] for r in block(sheet, "任务完成情况")[1:]}
-    assert summary["合计"] == (3, 1, 1, 1, 1, 0.5)
-    assert summary["降级挽留"] == (1, 0, 1, 0, 1, 0)
+    summary = {r[0]: r[1:4] for r in block(sheet, "任务完成情况（任务数不含已取消）")[1:]}
+    assert summary["合计"] == (2, 1, 0.5)
+    assert summary["降级挽留"] == (1, 0, 0) and summary["定期联系"] == (1, 1, 1)
+    assert summary["其中待办"][0] == 1 and summary["其中逾期"][0] == 1 and summary["已取消"][0] == 1
     header, rows = main_table(sheet)
     assert header[:6] == ["客户号", "客户名称", "任务类型", "负责人", "到期日", "状态"]
     assert [(r[0], r[2], r[3], r[5]) for r in rows] == [
@@ -150,7 +149,7 @@ def test_export_scoped_to_org_subtree(bank, tmp_path):
     book = openpyxl.load_workbook(out)
     assert book["分层汇总"]["D2"].value == "分行1（BR1）" or "BR1" in book["分层汇总"]["D2"].value
     assert [r[0] for r in main_table(book["客户等级明细"])[1]] == ["P001", "P003", "P004"]
-    totals = {r[0]: (r[1], r[3]) for r in block(book["分层汇总"], "资产等级分布")[1:]}
+    totals = {r[1]: (r[2], r[4]) for r in main_table(book["分层汇总"])[1] if r[0] == "资产等级"}
     assert totals["合计"] == (3, 6070000)
     assert [r[0] for r in main_table(book["服务任务"])[1]] == ["P001", "P003"]
     out_b = tmp_path / "outb.xlsx"
