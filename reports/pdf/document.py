@@ -104,7 +104,7 @@ class ReportDocument(SimpleDocTemplate):
         width, _height = A4
         canvas.drawString(16 * mm, 10 * mm, self.footer_left)
         canvas.drawRightString(width - 16 * mm, 10 * mm,
-                               f"生成时间 {self.generated_at:%Y-%m-%d %H:%M}　第 {doc.page} 页")
+                               f"生成时间 {self.generated_at:%Y-%m-%d %H:%M}　第{doc.page}页")
         canvas.restoreState()
 
     def build_story(self, story: list) -> None:

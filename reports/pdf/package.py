@@ -28,8 +28,15 @@ def _count(n: int) -> str:
 
 
 def _percent(value) -> str:
-    """The dataset's percent (25.0) as text."""
-    return f"{value}%" if value is not None else "—"
+    """The dataset's percent (25.0) as text, one decimal."""
+    return f"{Decimal(value):.1f}%" if value is not None else "—"
+
+
+def _integer_axis(axis, biggest: int) -> None:
+    """Counts on a value axis: whole-number ticks (no 0.5 customers), about five of them."""
+    step = max(1, -(-biggest // 5))
+    axis.valueMin, axis.valueStep, axis.valueMax = 0, step, max(step, -(-biggest // step) * step)
+    axis.labelTextFormat = lambda v: f"{v:,.0f}"
 
 
 def _bar_chart(rows, title: str) -> Drawing:
@@ -41,7 +48,7 @@ def _bar_chart(rows, title: str) -> Drawing:
     chart.categoryAxis.categoryNames = [r.label for r in rows]
     chart.categoryAxis.labels.fontName = font
     chart.valueAxis.labels.fontName = font
-    chart.valueAxis.valueMin = 0
+    _integer_axis(chart.valueAxis, max((r.count for r in rows), default=0))
     chart.bars[0].fillColor = SERIES_COLOURS[3]
     chart.barLabelFormat = "%d"
     chart.barLabels.fontName = font
@@ -64,7 +71,7 @@ def _trend_chart(dataset) -> Drawing:
     chart.categoryAxis.labels.fontName = font
     chart.categoryAxis.labels.fontSize = 6
     chart.valueAxis.labels.fontName = font
-    chart.valueAxis.valueMin = 0
+    _integer_axis(chart.valueAxis, max((max(series, default=0) for series in chart.data), default=0))
     for i in range(len(labels)):
         chart.lines[i].strokeColor = SERIES_COLOURS[i % len(SERIES_COLOURS)]
         chart.lines[i].strokeWidth = 1.5
@@ -73,6 +80,7 @@ def _trend_chart(dataset) -> Drawing:
     legend.x, legend.y = 145 * mm, 55 * mm
     legend.fontName = font
     legend.fontSize = 8
+    legend.columnMaximum = len(labels)
     legend.colorNamePairs = [(SERIES_COLOURS[i % len(SERIES_COLOURS)], label) for i, (_c, label) in enumerate(labels)]
     drawing.add(legend)
     return drawing
@@ -99,8 +107,8 @@ def _matrix_table(matrix):
         body.append([label, *[_count(cell.count) for cell in cells], _count(total)])
         for c, cell in enumerate(cells, start=1):
             if cell.count:
-                shade = 0.92 - 0.55 * (cell.count / biggest)
-                style.append(("BACKGROUND", (c, r), (c, r), colors.Color(shade, shade + 0.04, 1)))
+                shade = 0.95 - 0.35 * (cell.count / biggest)
+                style.append(("BACKGROUND", (c, r), (c, r), colors.Color(shade, shade + 0.02, 1)))
             if cell.direction == "same":
                 style.append(("BOX", (c, r), (c, r), 1, colors.HexColor("#1F5FAD")))
     body.append(["合计", *[_count(matrix.column_totals[code]) for code, _l in matrix.columns],
