@@ -6,12 +6,16 @@ whenever you add a URL. Statuses are (customer/object in scope, out of scope) fo
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 from dataclasses import dataclass, field
 
 import pytest
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from crm.models import Handover
+from reports.models import ReportArchive
 from tests.factories import CustomerFactory
 
 ROLES = ["anonymous", "rm", "wm", "head", "hq", "sysadmin", "auditor"]
@@ -22,7 +26,7 @@ ALL_LOGGED_IN = ["rm", "wm", "head", "hq", "sysadmin", "auditor"]
 class Rule:
     expect: dict  # role -> status, or (in scope, out of scope) for object URLs
     method: str = "GET"
-    kwargs: str = ""  # "customer", "customer+user", "handover", "kind", "" — how to fill the URL's arguments
+    kwargs: str = ""  # "customer", "customer+user", "handover", "archive", "kind", "" — how to fill the URL's arguments
     data: dict = field(default_factory=dict)
 
 
@@ -73,6 +77,13 @@ RULES: dict[str, Rule] = {
     "customers_import:upload": Rule(logged_in(403, sysadmin=400), method="POST", kwargs="kind"),
     "customers_import:confirm": Rule(logged_in(403, sysadmin=302), method="POST"),
     "customers_import:template": Rule(logged_in(403, sysadmin=200), kwargs="kind"),
+    # The monthly report package: branch heads, HQ and auditors for their subtree (decided in
+    # reports.archive_selectors); RMs read their book on the dashboard; the system admin sees no customer data.
+    "reports:index": Rule(logged_in(403, head=200, hq=200, auditor=200)),
+    "reports:generate": Rule(logged_in(403, head=400, hq=400, auditor=400), method="POST",
+                             data={"month": "2024-06", "org": "OUT-A", "format": "xlsx"}),
+    "reports:download": Rule(logged_in((403, 403), head=(200, 404), hq=(200, 200), auditor=(200, 200)),
+                             kwargs="archive"),
     # Django admin: only staff accounts; everyone else is sent to the admin login.
     "admin:index": Rule(logged_in(302, sysadmin=200)),
 }
@@ -110,15 +121,30 @@ def test_every_url_has_a_rule():
     )
 
 
+def _archive(org_unit, media_root) -> ReportArchive:
+    """An archived report file of the unit (bytes on disk, checksum recorded)."""
+    relative = f"reports/2024-06/{org_unit.code}.xlsx"
+    (media_root / relative).parent.mkdir(parents=True, exist_ok=True)
+    (media_root / relative).write_bytes(b"archived report of " + org_unit.code.encode())
+    return ReportArchive.objects.create(
+        month=dt.date(2024, 6, 1), org_unit=org_unit, format="xlsx", created_at=timezone.now(),
+        sha256=hashlib.sha256(b"archived report of " + org_unit.code.encode()).hexdigest(), size=10,
+        file_path=relative,
+    )
+
+
 @pytest.fixture
-def matrix_world(org_tree, rm_a1, wm_a, head_a, hq_user, sysadmin, auditor, rm_b1, head_b):
+def matrix_world(org_tree, rm_a1, wm_a, head_a, hq_user, sysadmin, auditor, rm_b1, head_b, settings, tmp_path):
     inside = CustomerFactory(org_unit=org_tree["OUT-A"], maintainer=rm_a1)
     inside.co_maintainers.add(wm_a)
     outside = CustomerFactory(org_unit=org_tree["OUT-B"], maintainer=rm_b1)
     handover_in = Handover.objects.create(by=head_a, to_maintainer=rm_a1, org_unit=org_tree["OUT-A"], reason="t")
     handover_out = Handover.objects.create(by=head_b, to_maintainer=rm_b1, org_unit=org_tree["OUT-B"], reason="t")
     users = {"rm": rm_a1, "wm": wm_a, "head": head_a, "hq": hq_user, "sysadmin": sysadmin, "auditor": auditor}
+    settings.MEDIA_ROOT = tmp_path
+    archives = (_archive(org_tree["OUT-A"], tmp_path), _archive(org_tree["OUT-B"], tmp_path))
     return {
+        "archive": archives,
         "users": users,
         "customer": (inside, outside),
         "handover": (handover_in, handover_out),
@@ -133,15 +159,18 @@ def _urls(name: str, rule: Rule, world) -> list[str]:
         return [reverse(name, kwargs={"pk": c.pk, "user_id": world["grantee"].pk}) for c in world["customer"]]
     if rule.kwargs == "handover":
         return [reverse(name, kwargs={"pk": h.pk}) for h in world["handover"]]
+    if rule.kwargs == "archive":
+        return [reverse(name, kwargs={"pk": a.pk}) for a in world["archive"]]
     if rule.kwargs == "kind":
         return [reverse(name, kwargs={"kind": "customers"})]
     return [reverse(name)]
 
 
 def _request(client, rule: Rule, url: str) -> int:
-    if rule.method == "POST":
-        return client.post(url, rule.data).status_code
-    return client.get(url).status_code
+    response = client.post(url, rule.data) if rule.method == "POST" else client.get(url)
+    if response.streaming:  # a file download holds its file open until read to the end
+        b"".join(response.streaming_content)
+    return response.status_code
 
 
 @pytest.mark.parametrize("name", sorted(RULES))
