@@ -18,6 +18,7 @@ from crm.models import OrgUnit
 
 from .models import Customer, CustomerStanding
 from .selectors import customer_search, maintainer_choices, visible_org_units
+from .snapshot_filters import MonthSnapshotFilterSet
 from .tiers import AssetTier, MaintenanceBand, ValueSegment
 
 
@@ -124,8 +125,11 @@ class CustomerFilterForm(forms.Form):
         return data
 
 
-class CustomerFilter(django_filters.FilterSet):
-    """Search, filters and sort of the customer list. Needs ``request`` (its user bounds the choices)."""
+class CustomerFilter(MonthSnapshotFilterSet):
+    """Search, filters and sort of the customer list. Needs ``request`` (its user bounds the choices).
+
+    The month-snapshot filters (``month``, ``m_*``: what a report counted) come from the base class.
+    """
 
     q = django_filters.CharFilter(
         label=_("搜索"), method="filter_q", max_length=100,

@@ -61,8 +61,9 @@ ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
 TREND_MONTHS = 13
 INACTIVE_LOGIN_DAYS = 14
+# Higher rank = better. AssetTier is declared from the lowest tier up, ValueSegment from the best down.
 RANKS = {
-    "asset_tier": {code: rank for rank, code in enumerate(reversed(AssetTier.values), start=1)},
+    "asset_tier": {code: rank for rank, code in enumerate(AssetTier.values, start=1)},
     "value_segment": {code: rank for rank, code in enumerate(reversed(ValueSegment.values), start=1)},
 }
 VOCABULARY = {"asset_tier": AssetTier, "value_segment": ValueSegment}
@@ -98,6 +99,8 @@ class Kpi:
 
 @dataclass
 class MatrixCell:
+    from_value: str = ""
+    to_value: str = ""
     count: int = 0
     aum: Decimal = ZERO
     direction: str = "same"
@@ -161,6 +164,11 @@ class LeagueRow:
     tasks_overdue: int = 0
     filters: dict = field(default_factory=dict)
     credited_filters: dict = field(default_factory=dict)
+
+    @property
+    def tier_cells(self) -> list[tuple[str, int, Decimal]]:
+        """(tier code, customers, AUM) in the vocabulary's order, for tables."""
+        return [(code, *self.by_tier[code]) for code in AssetTier.values]
 
     @property
     def customers_change(self) -> int:
@@ -259,7 +267,8 @@ def _scoped(queryset: QuerySet, scope: ReportScope) -> QuerySet:
 def _distribution(rows: dict[str, list], choices, base: dict, param: str, *, extra: list | None = None
                   ) -> list[DistributionRow]:
     result = [DistributionRow(code=code, label=str(label), count=rows.get(code, [0, ZERO])[0],
-                              aum=_money(rows.get(code, [0, ZERO])[1]), filters={**base, param: code})
+                              aum=_money(rows.get(code, [0, ZERO])[1]),
+                              filters={**base, param: str(code) or "none"})
               for code, label in [*choices.choices, *(extra or [])]]
     total = sum(row.count for row in result)
     for row in result:
@@ -297,7 +306,7 @@ def report_dataset(*, month: dt.date, scope: ReportScope) -> ReportDataset:
         picked = [g for g in rows if predicate(g)]
         return sum(g["n"] for g in picked), _money(sum((g["aum"] for g in picked), ZERO))
 
-    individual = {**base, "m_kind": Customer.Kind.INDIVIDUAL}
+    individual = {**base, "m_kind": str(Customer.Kind.INDIVIDUAL)}
     corporate = {**base, "m_kind": "corporate_all"}
     is_vip = lambda g: g["value_segment"] == ValueSegment.VIP  # noqa: E731
     is_high = lambda g: g["asset_tier"] in (AssetTier.DIAMOND, AssetTier.PLATINUM)  # noqa: E731
@@ -305,7 +314,7 @@ def report_dataset(*, month: dt.date, scope: ReportScope) -> ReportDataset:
     kpis = []
     for code, label, predicate, filters in [
         ("customers", _("客户数"), lambda g: True, base),
-        ("vip", _("贵宾客户"), is_vip, {**base, "m_value_segment": ValueSegment.VIP}),
+        ("vip", _("贵宾客户"), is_vip, {**base, "m_value_segment": str(ValueSegment.VIP)}),
         ("high", _("钻石/白金客户"), is_high, {**base, "m_asset_tier": "platinum_up"}),
     ]:
         now_n, now_aum = total(this, predicate)
@@ -373,7 +382,7 @@ def _migrations(*, month: dt.date, scope: ReportScope, base: dict) -> dict[str, 
                 else:
                     direction = "same"
                 matrix.cells[(from_code, to_code)] = MatrixCell(
-                    count=row["n"], aum=_money(row["aum"]), direction=direction,
+                    from_value=from_code, to_value=to_code, count=row["n"], aum=_money(row["aum"]), direction=direction,
                     filters={**base, prefix: to_code, f"{prefix.replace('m_', 'm_prev_')}": from_code or "new"})
                 if direction == "up":
                     matrix.upgrades += row["n"]

@@ -16,7 +16,14 @@ from crm.models import OrgUnit
 
 
 class ReportScopeError(Exception):
-    """The reader may not see this scope (or it does not exist); the message is for them (Chinese)."""
+    """The reader may not see this scope (or it does not exist); the message is for them (Chinese).
+
+    ``status`` is the HTTP answer a page gives: 404 for an unknown unit, 403 otherwise.
+    """
+
+    def __init__(self, message: str, *, status: int = 403):
+        super().__init__(message)
+        self.status = status
 
 
 @dataclass(frozen=True)
@@ -73,7 +80,7 @@ def report_scope_for(*, user, org_code: str | None = None, units: list[OrgUnit] 
         if chosen is None:
             if OrgUnit.objects.filter(code=org_code).exists():
                 raise ReportScopeError(_("机构 %(code)s 不在您的查看范围内") % {"code": org_code})
-            raise ReportScopeError(_("机构代码不存在：%(code)s") % {"code": org_code})
+            raise ReportScopeError(_("机构代码不存在：%(code)s") % {"code": org_code}, status=404)
         return ReportScope(org_unit=None if chosen.parent_id is None else chosen)
     if names & set(roles.MAINTAINER_ROLES):
         if org_code:

@@ -1,64 +1,42 @@
-"""The reports page: generate the monthly package for a unit in scope, list and download archived files."""
+"""The tier dashboard: the reader's scope, a closed month, figures from the report dataset."""
 
 from __future__ import annotations
 
-from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
-from django.http import FileResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
-from .archive_selectors import report_archives_visible, report_months, report_reader, report_units
-from .forms import ReportPackageForm
-from .services import ReportError, report_archive_download, report_package_generate
+from crm import months
 
-
-def _page(request, form, *, status: int = 200):
-    archives = Paginator(report_archives_visible(user=request.user), 20).get_page(request.GET.get("page"))
-    return render(request, "reports/index.html", {"form": form, "page": archives}, status=status)
+from .charts import dashboard_charts, dashboard_tables
+from .dataset import ReportMonthError, closed_months, report_dataset
+from .scope import ReportScopeError, report_scope_for, report_units_for
 
 
-def _form(request, data=None):
-    return ReportPackageForm(data, units=list(report_units(user=request.user)), months=list(report_months()))
-
-
-@login_required
-def index(request):
-    if not report_reader(user=request.user):
-        raise PermissionDenied
-    form = _form(request)
-    return _page(request, form)
-
-
-@login_required
-@require_POST
-def generate(request):
-    if not report_reader(user=request.user):
-        raise PermissionDenied
-    form = _form(request, request.POST)
-    if not form.is_valid():
-        return _page(request, form, status=400)
-    data = form.cleaned_data
+@require_http_methods(["GET"])
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """/reports/dashboard/?month=YYYY-MM&org=CODE — bad month or unit: the page with a clear message."""
+    units = report_units_for(user=request.user)
+    context = {"units": units, "months": closed_months(), "org": request.GET.get("org", "").strip()[:32]}
     try:
-        archive = report_package_generate(month=data["month"], org_unit=data["org"], fmt=data["format"],
-                                          by=request.user)
-    except ReportError as exc:
-        form.add_error(None, str(exc))
-        return _page(request, form, status=400)
-    messages.success(request, _("已生成并归档：%(name)s") % {"name": archive.download_name})
-    return redirect("reports:index")
-
-
-@login_required
-def download(request, pk: int):
-    if not report_reader(user=request.user):
-        raise PermissionDenied
-    archive = get_object_or_404(report_archives_visible(user=request.user), pk=pk)
+        scope = report_scope_for(user=request.user, org_code=context["org"], units=units)
+    except ReportScopeError as exc:
+        return _error(request, context, str(exc), status=exc.status)
+    context["scope"] = scope
+    if not context["months"]:
+        return _error(request, context, _("还没有已月结的月份，月结后即可查看仪表盘"), status=200)
+    raw_month = request.GET.get("month", "").strip()
     try:
-        path = report_archive_download(archive=archive, by=request.user, request=request)
-    except ReportError as exc:
-        return render(request, "reports/missing.html", {"message": str(exc)}, status=410)
-    return FileResponse(path.open("rb"), as_attachment=True, filename=archive.download_name)
+        month = months.month_parse(raw_month) if raw_month else context["months"][0]
+        dataset = report_dataset(month=month, scope=scope)
+    except months.MonthFormatError as exc:
+        return _error(request, context, str(exc), status=400)
+    except ReportMonthError as exc:
+        return _error(request, context, str(exc), status=404)
+    context.update({"data": dataset, "month": month, "charts": dashboard_charts(dataset), **dashboard_tables(dataset)})
+    return render(request, "reports/dashboard.html", context)
+
+
+def _error(request: HttpRequest, context: dict, message: str, *, status: int) -> HttpResponse:
+    return render(request, "reports/dashboard.html", {**context, "error": message}, status=status)

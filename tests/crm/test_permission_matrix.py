@@ -77,6 +77,9 @@ RULES: dict[str, Rule] = {
     "customers_import:upload": Rule(logged_in(403, sysadmin=400), method="POST", kwargs="kind"),
     "customers_import:confirm": Rule(logged_in(403, sysadmin=302), method="POST"),
     "customers_import:template": Rule(logged_in(403, sysadmin=200), kwargs="kind"),
+    # The tier dashboard: each reader's own scope (no closed month here: the page says so); the system
+    # admin has no customer data (403). Scoping of the figures: tests/reports/test_dashboard.py.
+    "reports:dashboard": Rule(logged_in(200, sysadmin=403)),
     # The monthly report package: branch heads, HQ and auditors for their subtree (decided in
     # reports.archive_selectors); RMs read their book on the dashboard; the system admin sees no customer data.
     "reports:index": Rule(logged_in(403, head=200, hq=200, auditor=200)),

@@ -40,7 +40,7 @@ def test_branch_head_hands_over_a_maintainers_book(page, live_server, outlet, sc
     page.fill("#id_username", "head_a")
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
-    expect(page).to_have_url(re.compile(r"/customers/"))
+    expect(page).to_have_url(re.compile(r"/reports/dashboard/"))  # a branch head starts on the dashboard
 
     # when: they hand over every customer of rm_a1 to wm_a, with a reason
     page.goto(f"{live_server.url}/handovers/new/")

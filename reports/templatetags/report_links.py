@@ -1,0 +1,38 @@
+"""Links from a report figure to the customer list that produces it."""
+
+from urllib.parse import urlencode
+
+from django import template
+from django.urls import reverse
+
+register = template.Library()
+
+
+@register.filter
+def drill(filters: dict) -> str:
+    """The customer list URL for a dataset row's ``filters`` (empty when the figure has none)."""
+    if not filters:
+        return ""
+    return f"{reverse('customers:list')}?{urlencode(filters)}"
+
+
+@register.filter
+def signed(value) -> str:
+    """+1,234 / −56 / 0 for month-on-month changes of counts."""
+    if value is None:
+        return ""
+    return f"{value:+,}".replace("-", "−")
+
+
+@register.filter
+def count(value) -> str:
+    """1234567 → '1,234,567'."""
+    if value is None or value == "":
+        return ""
+    return f"{value:,}"
+
+
+@register.filter
+def percent(value) -> str:
+    """85.3 → '85.3%'; '—' when there is nothing to divide."""
+    return "—" if value is None else f"{value}%"
