@@ -125,3 +125,18 @@ def test_the_month_close_archives_bank_wide_and_branch_packages(packages_on_clos
 
 def test_packages_are_not_generated_by_the_close_by_default(bank):
     assert not ReportArchive.objects.exists()
+
+
+def test_the_reports_page_runs_a_constant_number_of_queries(bank, client, hq, django_assert_max_num_queries):
+    for fmt in ("xlsx", "pdf"):
+        report_package_generate(month=JUNE, org_unit=None, fmt=fmt, by=hq)
+    client.force_login(hq)
+    client.get(reverse("reports:index"))  # warm the session and the role cache
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("reports:index"))
+    assert response.status_code == 200 and response.content.decode().count("reports/archive/") == 2
+    for _ in range(5):
+        report_package_generate(month=JUNE, org_unit=hq.org_unit.children.first(), fmt="pdf", by=hq)
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("reports:index"))
+    assert response.content.decode().count("reports/archive/") == 7
