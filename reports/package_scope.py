@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from crm.models import OrgUnit
-from segmentation.engine import add_months
+from crm.months import add_months
 from segmentation.models import Assignment
 from service_tiers.models import ServiceTask
 

@@ -126,7 +126,7 @@ def report_package_generate(*, month: dt.date, org_unit: OrgUnit | None, fmt: st
         with transaction.atomic():
             archive = ReportArchive.objects.create(
                 month=month, org_unit=context.org, format=fmt, rule_version=context.rule_version,
-                created_by=by, created_at=context.generated_at, source=source, sha256=_sha256(target),
+                created_by=by, created_at=context.generated_at or timezone.now(), source=source, sha256=_sha256(target),
                 size=target.stat().st_size, file_path=relative.as_posix(),
             )
             access_log_record(

@@ -13,6 +13,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from crm.months import MonthFormatError, month_parse
 from customers.admin import CustomerScopedAdminMixin
 
 from . import services
@@ -133,8 +134,8 @@ class RuleVersionAdmin(admin.ModelAdmin):
         raw = request.GET.get("month")
         if raw:
             try:
-                month = services.month_parse(raw)
-            except services.MonthCloseError as exc:
+                month = month_parse(raw)
+            except (services.MonthCloseError, MonthFormatError) as exc:
                 messages.error(request, str(exc))
                 return TemplateResponse(request, "admin/segmentation/ruleversion/whatif.html", context)
             if month not in months:
@@ -214,7 +215,7 @@ class MonthCloseAdmin(admin.ModelAdmin):
         form = MonthActionForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
-                month = services.month_parse(form.cleaned_data["month"])
+                month = month_parse(form.cleaned_data["month"])
                 if "reopen" in request.POST:
                     services.month_reopen(month=month, reason=form.cleaned_data["reason"], by=request.user)
                     messages.success(request, _("%(month)s 已重新打开") % {"month": f"{month:%Y-%m}"})
@@ -223,7 +224,7 @@ class MonthCloseAdmin(admin.ModelAdmin):
                     messages.success(request, _("%(month)s 月结完成：%(n)s 位客户")
                                      % {"month": f"{month:%Y-%m}", "n": row.customer_count})
                 return HttpResponseRedirect(reverse("admin:segmentation_monthclose_changelist"))
-            except services.MonthCloseError as exc:
+            except (services.MonthCloseError, MonthFormatError) as exc:
                 form.add_error(None, str(exc))
         context = {**self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
                    "title": _("月结")}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.db.models import F
 
-from crm.masking import mask_mobile
+from customers.masking import mask_mobile
 from customers.tiers import AssetTier, MaintenanceBand, ValueSegment
 from segmentation.engine import NEGATIVE_RULES
 
@@ -23,7 +23,7 @@ def first_negative_rule(value) -> str:
     if isinstance(value, list | tuple):
         value = value[0] if value else ""
     code = str(value).split(",")[0].strip()
-    return NEGATIVE_RULES.get(code, code)
+    return str(NEGATIVE_RULES.get(code, code))
 
 
 @register

@@ -8,8 +8,8 @@ import pytest
 from django.test import RequestFactory
 
 from crm import roles
-from crm.scoping import visible_customers
 from customers.filters import CustomerFilter
+from customers.scoping import visible_customers
 from reports.dataset import ReportMonthError, report_dataset
 from reports.scope import ReportScope, ReportScopeError, report_scope_for
 from tests.factories import UserFactory

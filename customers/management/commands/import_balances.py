@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -10,13 +9,6 @@ from django.core.management.base import BaseCommand, CommandError
 from crm.months import MonthFormatError, month_parse
 from customers.management.commands.import_customers import report
 from customers.services.imports import balances_import
-
-
-def parse_month(value: str) -> date:
-    try:
-        return month_parse(value)
-    except MonthFormatError as exc:
-        raise CommandError(str(exc)) from None
 
 
 class Command(BaseCommand):
@@ -27,7 +19,10 @@ class Command(BaseCommand):
         parser.add_argument("--month", required=True, help="YYYY-MM")
 
     def handle(self, *args, file: Path, month: str, **options):
-        first_day = parse_month(month)
+        try:
+            first_day = month_parse(month)
+        except MonthFormatError as exc:
+            raise CommandError(str(exc)) from None
         if not file.is_file():
             raise CommandError(f"找不到文件：{file}")
         result = balances_import(

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from crm.months import MonthFormatError, month_parse
 from reports.services import FORMATS, ReportError, report_context_build, report_export
-from segmentation.services import MonthCloseError, month_parse
 
 
 class Command(BaseCommand):
@@ -24,6 +24,6 @@ class Command(BaseCommand):
             month = month_parse(options["month"])
             context = report_context_build(month=month, org_code=options.get("org"))
             parts = report_export(context=context, fmt=options["format"], output=Path(options["output"]))
-        except (MonthCloseError, ReportError) as exc:
+        except (MonthFormatError, ReportError) as exc:
             raise CommandError(str(exc), returncode=1) from None
         self.stdout.write(self.style.SUCCESS(f"已导出 {options['output']}：{'、'.join(parts)}"))

@@ -6,7 +6,8 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from segmentation.services import MonthCloseError, month_close, month_parse
+from crm.months import MonthFormatError, month_parse
+from segmentation.services import MonthCloseError, month_close
 
 
 class Command(BaseCommand):
@@ -20,7 +21,7 @@ class Command(BaseCommand):
         try:
             month = month_parse(options["month"])
             row = month_close(month=month)
-        except MonthCloseError as exc:
+        except (MonthCloseError, MonthFormatError) as exc:
             raise CommandError(str(exc), returncode=1) from None
         self.stdout.write(self.style.SUCCESS(
             f"{row.month:%Y-%m} 月结完成：{row.customer_count} 位客户，规则版本 v{row.rule_version.number}，"

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from crm.masking import mask_id_number, mask_mobile
+from crm import roles
+from crm.model_fields import concrete_field, field_label
 from crm.models import AccessLog, CustomerUserObjectPermission, Handover, OrgUnit, User
+from customers.masking import mask_id_number, mask_mobile
+from customers.models import Customer
+from customers.scoping import org_subtree_customers
+
+# Who may receive customers in a handover (and be given a grant).
+RECEIVER_ROLES = [*roles.MAINTAINER_ROLES, roles.BRANCH_HEAD]
 
 # Never show these in the change history; ID numbers and mobiles are shown masked.
 HISTORY_SKIPPED_FIELDS = {"created_at", "updated_at"}
@@ -75,20 +83,19 @@ def customer_history(*, customer, limit: int = 20) -> list[HistoryEntry]:
 
     Three queries whatever the length: the history rows, the users and the org units they mention.
     """
-    from customers.models import Customer
-
     records = list(
         customer.history.select_related("history_user").order_by("-history_date", "-history_id")[: limit + 1]
     )
     fields = [f.name for f in Customer._meta.concrete_fields if f.name not in HISTORY_SKIPPED_FIELDS and not f.generated]
-    diffs = []
-    user_ids, org_ids = set(), set()
+    diffs: list[tuple[Any, list[tuple[str, Any, Any]]]] = []
+    user_ids: set[int] = set()
+    org_ids: set[int] = set()
     for newer, older in zip(records, [*records[1:], None], strict=False):
         if len(diffs) == limit:
             break
         changed = []
         for name in fields:
-            attname = Customer._meta.get_field(name).attname
+            attname = concrete_field(Customer, name).attname
             new = getattr(newer, attname)
             old = getattr(older, attname) if older is not None else None
             if older is not None and new == old:
@@ -104,7 +111,9 @@ def customer_history(*, customer, limit: int = 20) -> list[HistoryEntry]:
                 if target is not None:
                     target.update(v for v in (old, new) if v)
         diffs.append((newer, changed))
-    names = {(User, u.pk): str(u) for u in User.objects.filter(pk__in=user_ids)} if user_ids else {}
+    names: dict[tuple[type, int], str] = {}
+    if user_ids:
+        names.update({(User, u.pk): str(u) for u in User.objects.filter(pk__in=user_ids)})
     if org_ids:
         names.update({(OrgUnit, o.pk): str(o) for o in OrgUnit.objects.filter(pk__in=org_ids)})
     entries = []
@@ -117,7 +126,7 @@ def customer_history(*, customer, limit: int = 20) -> list[HistoryEntry]:
                 reason=record.history_change_reason or "",
                 changes=[
                     FieldChange(
-                        field=name, label=str(Customer._meta.get_field(name).verbose_name),
+                        field=name, label=field_label(Customer, name),
                         old=_display(Customer, name, old, names), new=_display(Customer, name, new, names),
                     )
                     for name, old, new in changed
@@ -125,6 +134,51 @@ def customer_history(*, customer, limit: int = 20) -> list[HistoryEntry]:
             )
         )
     return entries
+
+
+def handover_receivers(*, by: User) -> QuerySet[User]:
+    """Active staff of the branch head's subtree who may maintain customers."""
+    if by.org_unit is None:
+        return User.objects.none()
+    return (
+        User.objects.filter(
+            is_active=True, org_unit__path__startswith=by.org_unit.path, groups__name__in=RECEIVER_ROLES
+        )
+        .select_related("org_unit")
+        .distinct()
+        .order_by("org_unit__path", "username")
+    )
+
+
+def handover_sources(*, by: User) -> QuerySet[User]:
+    """Staff of the subtree (active or not) a branch head may take customers from."""
+    if by.org_unit is None:
+        return User.objects.none()
+    return User.objects.filter(org_unit__path__startswith=by.org_unit.path).select_related("org_unit").order_by(
+        "org_unit__path", "username"
+    )
+
+
+def grant_receivers(*, by: User, customer) -> QuerySet[User]:
+    """Colleagues a branch head may share ``customer`` with: receivers other than themselves and its maintainer."""
+    return handover_receivers(by=by).exclude(pk=by.pk).exclude(pk=customer.maintainer_id or 0)
+
+
+def handover_candidates(*, by: User, from_maintainer: User | None, customer_nos: list[str]) -> tuple[QuerySet, list[str]]:
+    """The customers a handover form names (all of a maintainer's, or by number), and the numbers not found.
+
+    Only customers of the branch head's subtree, maintained by ``from_maintainer`` when one is chosen.
+    """
+    customers = org_subtree_customers(user=by)
+    if from_maintainer:
+        customers = customers.filter(maintainer=from_maintainer)
+    missing: list[str] = []
+    if customer_nos:
+        wanted = set(customer_nos)
+        found = set(customers.filter(customer_no__in=wanted).values_list("customer_no", flat=True))
+        missing = sorted(wanted - found)
+        customers = customers.filter(customer_no__in=wanted)
+    return customers, missing
 
 
 def handovers_visible(*, user) -> QuerySet[Handover]:
