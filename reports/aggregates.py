@@ -68,7 +68,7 @@ def report_aggregates_build(*, month: dt.date, version=None) -> dict[str, int]:
     with connection.cursor() as cursor:
         for model, sql in [(TierAggregate, TIER_SQL), (MigrationAggregate, MIGRATION_SQL),
                            (ScoreAggregate, SCORE_SQL)]:
-            model.objects.filter(month=month).delete()
+            model._default_manager.filter(month=month).delete()
             cursor.execute(sql, params)
-            written[model._meta.model_name] = cursor.rowcount
+            written[str(model._meta.model_name)] = cursor.rowcount
     return written

@@ -55,8 +55,10 @@ def dashboard_tables(data: ReportDataset) -> dict:
     return {
         "matrices": [(name, data.migrations[name], title) for name, title in [
             ("asset_tier", _("资产等级迁移矩阵（个人）")), ("value_segment", _("价值分群迁移矩阵（个人）"))]],
-        "trend_rows": [(month, [data.trends.series[row.code][i] for row in data.asset_tiers], data.trends.totals[i])
-                       for i, month in enumerate(data.trends.months)],
+        # (month, [(count, list filters) per tier], total)
+        "trend_cells": [(month, [(data.trends.series[row.code][i], data.trends.filters[row.code][i])
+                                 for row in data.asset_tiers], data.trends.totals[i])
+                        for i, month in enumerate(data.trends.months)],
         "decile_labels": [f"{s * 10}" for s in range(10)],
         # Profitability from high (top row) to low, as a quadrant chart reads.
         "heat_rows": [(f"{p * 10}–{min(p * 10 + 10, 100)}",

@@ -38,6 +38,7 @@ a number counts (the month snapshot filters ``month``/``m_*`` plus the scope), s
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -116,8 +117,9 @@ class Matrix:
     upgrades: int = 0
     downgrades: int = 0
     new: int = 0
-    row_totals: dict[str, int] = field(default_factory=dict)
-    column_totals: dict[str, int] = field(default_factory=dict)
+    # dataclasses.field: the name ``field`` is this class's attribute
+    row_totals: dict[str, int] = dataclasses.field(default_factory=dict)
+    column_totals: dict[str, int] = dataclasses.field(default_factory=dict)
 
     def cell(self, from_value: str, to_value: str) -> MatrixCell:
         return self.cells[(from_value, to_value)]
@@ -135,6 +137,7 @@ class Trends:
     series: dict[str, list[int]]
     aum: dict[str, list[Decimal]]
     totals: list[int]
+    filters: dict[str, list[dict]] = field(default_factory=dict)  # {tier code: [list filters per month]}
 
 
 @dataclass
@@ -169,6 +172,13 @@ class LeagueRow:
     def tier_cells(self) -> list[tuple[str, int, Decimal]]:
         """(tier code, customers, AUM) in the vocabulary's order, for tables."""
         return [(code, *self.by_tier[code]) for code in AssetTier.values]
+
+    @property
+    def tier_links(self) -> list[tuple[str, int, Decimal, dict]]:
+        """(tier code, customers, AUM, list filters) in the vocabulary's order, for tables."""
+        return [(code, *self.by_tier[code], {**self.filters, "m_kind": str(Customer.Kind.INDIVIDUAL),
+                                              "m_asset_tier": code} if self.filters else {})
+                for code in AssetTier.values]
 
     @property
     def customers_change(self) -> int:
@@ -279,8 +289,11 @@ def _distribution(rows: dict[str, list], choices, base: dict, param: str, *, ext
 def report_dataset(*, month: dt.date, scope: ReportScope) -> ReportDataset:
     """The month's figures for the scope (docstring of this module for the shape); ReportMonthError if the
     month is not closed."""
-    close = MonthClose.objects.filter(month=month, state=MonthClose.State.CLOSED).select_related(
-        "rule_version").first()
+    # The closed months of the trend window in one query: this month's close, the previous one, the trend.
+    closes = {c.month: c for c in MonthClose.objects.filter(
+        state=MonthClose.State.CLOSED, month__gt=add_months(month, -TREND_MONTHS), month__lte=month,
+    ).select_related("rule_version")}
+    close = closes.get(month)
     if close is None:
         raise ReportMonthError(_("%(month)s 尚未月结，没有报表数据") % {"month": f"{month:%Y-%m}"})
     previous = add_months(month, -1)
@@ -310,7 +323,7 @@ def report_dataset(*, month: dt.date, scope: ReportScope) -> ReportDataset:
     corporate = {**base, "m_kind": "corporate_all"}
     is_vip = lambda g: g["value_segment"] == ValueSegment.VIP  # noqa: E731
     is_high = lambda g: g["asset_tier"] in (AssetTier.DIAMOND, AssetTier.PLATINUM)  # noqa: E731
-    has_prev = MonthClose.objects.filter(month=previous, state=MonthClose.State.CLOSED).exists()
+    has_prev = previous in closes
     kpis = []
     for code, label, predicate, filters in [
         ("customers", _("客户数"), lambda g: True, base),
@@ -352,7 +365,7 @@ def report_dataset(*, month: dt.date, scope: ReportScope) -> ReportDataset:
         corporate_classes=_distribution(tally(this, "corporate_class", kind="corporate"), CorporateClass,
                                         corporate, "m_corporate_class"),
         migrations=_migrations(month=month, scope=scope, base=individual),
-        trends=_trends(month=month, scope=scope),
+        trends=_trends(month=month, scope=scope, closed=set(closes)),
         quadrant=_quadrant(month=month, scope=scope, base=individual, version=close.rule_version),
         **_people(month=month, previous=previous, scope=scope, base=base),
     )
@@ -396,10 +409,8 @@ def _migrations(*, month: dt.date, scope: ReportScope, base: dict) -> dict[str, 
     return matrices
 
 
-def _trends(*, month: dt.date, scope: ReportScope) -> Trends:
+def _trends(*, month: dt.date, scope: ReportScope, closed: set[dt.date]) -> Trends:
     months = [add_months(month, -n) for n in range(TREND_MONTHS - 1, -1, -1)]
-    closed = set(MonthClose.objects.filter(month__in=months, state=MonthClose.State.CLOSED)
-                 .values_list("month", flat=True))
     months = [m for m in months if m in closed]
     rows = (_scoped(TierAggregate.objects.filter(month__in=months, kind=Customer.Kind.INDIVIDUAL), scope)
             .values("month", "asset_tier").annotate(n=Sum("customer_count"), aum=Sum("aum_sum")).order_by())
@@ -407,7 +418,9 @@ def _trends(*, month: dt.date, scope: ReportScope) -> Trends:
     series = {code: [found.get((m, code), {"n": 0})["n"] for m in months] for code in AssetTier.values}
     aum = {code: [_money(found.get((m, code), {"aum": ZERO})["aum"]) for m in months] for code in AssetTier.values}
     totals = [sum(series[code][i] for code in AssetTier.values) for i in range(len(months))]
-    return Trends(months=months, series=series, aum=aum, totals=totals)
+    filters = {code: [{"month": f"{m:%Y-%m}", **scope.list_filters, "m_kind": str(Customer.Kind.INDIVIDUAL),
+                       "m_asset_tier": code} for m in months] for code in AssetTier.values}
+    return Trends(months=months, series=series, aum=aum, totals=totals, filters=filters)
 
 
 def _quadrant(*, month: dt.date, scope: ReportScope, base: dict, version) -> Quadrant:

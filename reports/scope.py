@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from crm import roles
-from crm.models import OrgUnit
+from crm.models import OrgUnit, User
 
 
 class ReportScopeError(Exception):
@@ -31,7 +31,7 @@ class ReportScope:
     """``org_unit`` None and ``maintainer`` None: the whole bank."""
 
     org_unit: OrgUnit | None = None
-    maintainer: object | None = None
+    maintainer: User | None = None
 
     @property
     def label(self) -> str:
@@ -75,10 +75,14 @@ def report_scope_for(*, user, org_code: str | None = None, units: list[OrgUnit] 
         units = report_units_for(user=user) if units is None else units
         if not org_code:
             unit = user.org_unit
+            unit.__dict__["subtree_ids"] = [u.pk for u in units]  # units are exactly the reader's subtree
             return ReportScope(org_unit=None if unit.parent_id is None else unit)
         chosen = next((unit for unit in units if unit.code == org_code), None)
+        if chosen is not None:  # its subtree is among the units already read: no query for subtree_ids
+            chosen.__dict__["subtree_ids"] = [u.pk for u in units if u.path.startswith(chosen.path)]
         if chosen is None:
-            if OrgUnit.objects.filter(code=org_code).exists():
+            # (PostgreSQL refuses a NUL in a text parameter: such a code is simply unknown.)
+            if "\x00" not in org_code and OrgUnit.objects.filter(code=org_code).exists():
                 raise ReportScopeError(_("机构 %(code)s 不在您的查看范围内") % {"code": org_code})
             raise ReportScopeError(_("机构代码不存在：%(code)s") % {"code": org_code}, status=404)
         return ReportScope(org_unit=None if chosen.parent_id is None else chosen)

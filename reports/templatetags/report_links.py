@@ -5,6 +5,8 @@ from urllib.parse import urlencode
 from django import template
 from django.urls import reverse
 
+from crm.money import format_wan
+
 register = template.Library()
 
 
@@ -36,3 +38,12 @@ def count(value) -> str:
 def percent(value) -> str:
     """85.3 → '85.3%'; '—' when there is nothing to divide."""
     return "—" if value is None else f"{value}%"
+
+
+@register.filter
+def signed_wan(value) -> str:
+    """An amount's change in 万/亿 with its sign: '+1.20万', '−3,456.00'."""
+    if value is None:
+        return ""
+    text = format_wan(abs(value))
+    return f"+{text}" if value > 0 else f"−{text}" if value < 0 else text

@@ -23,9 +23,10 @@ from django.utils import timezone
 from crm import roles
 from customers.models import ContactLog, Customer
 from segmentation import services
+from segmentation.models import RuleVersion
 from service_tiers.models import ServiceTask
 from tests.factories import CustomerFactory, UserFactory
-from tests.segmentation.factories import fact, individual
+from tests.segmentation.factories import draft_version, fact, individual
 
 JUNE = dt.date(2024, 6, 1)
 JULY = dt.date(2024, 7, 1)
@@ -37,6 +38,8 @@ def two_months(org_tree, rm_a1, rm_b1, head_a, hq_user):
     originated by rm_a1, now maintained by wm_a), c6 a corporate customer. OUT-B: c4 regular→gold (exactly
     10万: up), c5 new in July (one cent below 10万: regular).
     """
+    if not RuleVersion.objects.filter(state=RuleVersion.State.PUBLISHED).exists():
+        draft_version()  # a browser test's database was flushed by an earlier one: the defaults again
     out_a, out_b = org_tree["OUT-A"], org_tree["OUT-B"]
     wm_a = UserFactory(username="wm_a", org_unit=out_a, roles=[roles.WEALTH_MANAGER])
     c1 = individual(org_unit=out_a, maintainer=rm_a1, origin_maintainer=rm_a1)

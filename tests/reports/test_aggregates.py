@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from io import StringIO
 
+from django.core.management import call_command
 from django.db.models import Sum
 
 from reports.models import MigrationAggregate, ScoreAggregate, TierAggregate
@@ -53,3 +55,10 @@ def test_reclosing_a_month_replaces_its_aggregates(two_months):
     services.month_close(month=JULY, build_facts=False)
     assert _sum(TierAggregate.objects.filter(month=JULY)) == before
     assert MigrationAggregate.objects.filter(month=JULY).aggregate(n=Sum("customer_count"))["n"] == 10
+
+
+def test_seed_demo_closes_its_months_with_aggregates(db):
+    call_command("seed_demo", "--customers", "200", "--months", "2", "--until", "2024-06", stdout=StringIO())
+    for month in ["2024-05-01", "2024-06-01"]:
+        assert _sum(TierAggregate.objects.filter(month=month))["n"] == Assignment.objects.filter(month=month).count()
+    assert MigrationAggregate.objects.filter(month="2024-06-01").exclude(from_value="").exists()

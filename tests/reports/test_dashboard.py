@@ -6,6 +6,8 @@ import re
 
 import pytest
 from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from crm import roles
 from reports.dataset import report_dataset
@@ -98,3 +100,30 @@ def test_bad_snapshot_filter_is_ignored_with_a_message(client, two_months):
     assert "月份格式错误" in response.content.decode()
     response = client.get("/customers/", {"m_asset_tier": "tin"})
     assert response.status_code == 200 and "取值无效" in response.content.decode()
+
+
+PARAMS = st.dictionaries(
+    st.sampled_from(["month", "org", "m_org", "m_maintainer", "m_credit", "m_kind", "m_asset_tier", "m_band",
+                     "m_prev_asset_tier", "m_profit_decile"]),
+    st.one_of(st.text(max_size=40), st.sampled_from(["2024-07", "2024-06", "0000-01", "9999-12", "OUT-B", "BR1",
+                                                       "new", "none", "platinum_up", "9", "-1", "1e9",
+                                                       "OUT\x00A", "\x00"])),
+    max_size=5,
+)
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(params=PARAMS)
+def test_any_url_parameters_answer_a_page_never_a_500(client, two_months, params):
+    client.force_login(two_months.head_a)
+    for url in (URL, "/customers/"):
+        response = client.get(url, params)
+        assert response.status_code in (200, 400, 403, 404), (url, params)
+
+
+def test_dashboard_in_english(client, two_months):
+    client.force_login(two_months.hq)
+    client.cookies["django_language"] = "en"
+    page = client.get(URL).content.decode()
+    assert "Tier dashboard" in page and "Asset tier migration matrix" in page

@@ -116,6 +116,10 @@ def _figures(data):
         rows += [(f"{name}:{key}", cell.count, cell.filters) for key, cell in matrix.cells.items()]
     rows += [(f"q{p}{s}", data.quadrant.grid[p][s], data.quadrant.filters[p][s]) for p in range(10) for s in range(10)]
     rows += [(f"rm{r.maintainer_id}", r.customers, r.filters) for r in data.league]
+    rows += [(f"rm{r.maintainer_id}:{code}", n, filters) for r in data.league
+             for code, n, _aum, filters in r.tier_links]
+    rows += [(f"trend:{code}:{i}", data.trends.series[code][i], data.trends.filters[code][i])
+             for code in data.trends.series for i in range(len(data.trends.months))]
     rows += [(f"credit{r.maintainer_id}", r.credited_customers, r.credited_filters) for r in data.league
              if r.credited_filters]
     return rows
