@@ -34,6 +34,11 @@ class NameGrams(Func):
         super().__init__(expression, output_field=ArrayField(models.TextField()), **extra)
 
 
+class LookupManager(models.Manager):
+    def get_by_natural_key(self, kind: str, code: str) -> Lookup:
+        return self.get(kind=kind, code=code)
+
+
 class Lookup(TimeStampedModel):
     """Admin-defined lists: regions, industries, occupations, customer types."""
 
@@ -49,6 +54,10 @@ class Lookup(TimeStampedModel):
     sort_order = models.PositiveIntegerField(_("排序"), default=0)
     active = models.BooleanField(_("启用"), default=True)
 
+    # (kind, code) is unique: fixtures/reference/*.json name rows by it, so loading them twice (or into the
+    # demo bank, which has the same codes) updates rows instead of adding copies.
+    objects = LookupManager()
+
     class Meta:
         ordering = ["kind", "sort_order", "code"]
         verbose_name = _("代码表")
@@ -60,6 +69,9 @@ class Lookup(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def natural_key(self) -> tuple[str, str]:
+        return (self.kind, self.code)
 
 
 class Customer(TimeStampedModel):
@@ -275,6 +287,13 @@ class CustomerStanding(models.Model):
             models.Index(fields=["org_unit", "asset_tier", "-aum_cents"], name="standing_org_tier"),
             models.Index(fields=["org_unit", "value_segment", "-aum_cents"], name="standing_org_segment"),
             models.Index(fields=["org_unit", "maintenance_band", "-aum_cents"], name="standing_org_band"),
+            # The corporate filters: partial, so the close rebuilds them over the few corporate rows only.
+            models.Index(fields=["org_unit", "corporate_size", "-aum_cents"], name="standing_org_corp_size",
+                         condition=~Q(corporate_size="")),
+            models.Index(fields=["org_unit", "deposit_class", "-aum_cents"], name="standing_org_deposit_class",
+                         condition=~Q(deposit_class="")),
+            models.Index(fields=["org_unit", "corporate_class", "-aum_cents"], name="standing_org_corp_class",
+                         condition=~Q(corporate_class="")),
         ]
 
     def __str__(self) -> str:
@@ -405,6 +424,10 @@ class CustomerMonth(MonthPartitioned):
     loan_contribution = models.DecimalField(_("贷款贡献度"), default=0, **MONEY)
     fee_income = models.DecimalField(_("中间业务收入"), default=0, **MONEY)
     contribution = models.DecimalField(_("客户贡献度"), default=0, **MONEY)
+    # The inactive-bank-card rule's inputs (domain.md §3.2): debit (活期) and credit cards alike.
+    card_use_count = models.PositiveIntegerField(_("银行卡交易笔数(活期+信用卡)"), default=0)
+    holds_card = models.BooleanField(_("持有银行卡(借记卡或信用卡)"), default=False)
+    sole_deposit_balance = models.DecimalField(_("唯一存款账户月末余额"), null=True, blank=True, **MONEY)
 
     class Meta:
         ordering = ["customer", "month"]

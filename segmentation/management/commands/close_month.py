@@ -15,15 +15,20 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--month", required=True, help="YYYY-MM")
+        parser.add_argument("--accept-incomplete", action="store_true",
+                            help="余额数据未通过完整性校验时仍然月结（须同时用 --reason 说明原因，记入月结记录）")
+        parser.add_argument("--reason", default="", help="接受数据不完整的原因")
 
     def handle(self, *args, **options):
         started = time.monotonic()
         try:
             month = month_parse(options["month"])
-            row = month_close(month=month)
+            row = month_close(month=month, accept_incomplete=options["accept_incomplete"], reason=options["reason"])
         except (MonthCloseError, MonthFormatError) as exc:
             raise CommandError(str(exc), returncode=1) from None
         self.stdout.write(self.style.SUCCESS(
             f"{row.month:%Y-%m} 月结完成：{row.customer_count} 位客户，规则版本 v{row.rule_version.number}，"
             f"用时 {time.monotonic() - started:.1f} 秒"
         ))
+        if row.incomplete_reason:
+            self.stdout.write(self.style.WARNING(f"已接受数据不完整：{row.incomplete_reason}"))
