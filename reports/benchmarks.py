@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from crm.benchmarking.registry import CaseFailed, CaseUnavailable, benchmark_case
 from crm.models import OrgUnit
 
+from . import package_benchmarks  # noqa: F401  (the report package's cases: Excel, PDF)
 from .models import TierAggregate
 
 URL = "/reports/dashboard/"

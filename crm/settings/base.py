@@ -128,6 +128,12 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / ".data" / "media")
 MEDIA_URL = "/media/"
 
+# The monthly report package (reports app): the bank's name on every report, the CJK font embedded in the
+# PDF, and whether the month close archives the bank-wide and per-branch packages after it commits.
+BANK_NAME = env.str("BANK_NAME", default="示范商业银行")
+REPORT_CJK_FONT = env.str("REPORT_CJK_FONT", default="/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
+REPORT_PACKAGES_ON_CLOSE = env.bool("REPORT_PACKAGES_ON_CLOSE", default=False)
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 

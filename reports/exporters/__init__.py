@@ -1,4 +1,4 @@
-"""Monthly report sheets (pretix exporter pattern): one class per sheet, registered in interfaces.md order."""
+"""Monthly report sheets (pretix exporter pattern): one class per sheet, registered under its interfaces.md name."""
 
-from . import tier_detail  # noqa: F401, E402  (registers the sheets)
-from .base import ReportContext, SheetExporter, sheet_registry  # noqa: F401
+from . import lists, summary, tasks, tier_detail  # noqa: F401  (registers the sheets)
+from .base import Column, ReportContext, SheetExporter, Table, sheet_registry  # noqa: F401

@@ -6,12 +6,16 @@ whenever you add a URL. Statuses are (customer/object in scope, out of scope) fo
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 from dataclasses import dataclass, field
 
 import pytest
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from crm.models import Handover
+from reports.models import ReportArchive
 from tests.factories import CustomerFactory
 from tests.service_tiers.factories import ServiceTaskFactory
 
@@ -23,7 +27,7 @@ ALL_LOGGED_IN = ["rm", "wm", "head", "hq", "sysadmin", "auditor"]
 class Rule:
     expect: dict  # role -> status, or (in scope, out of scope) for object URLs
     method: str = "GET"
-    kwargs: str = ""  # "customer", "customer+user", "handover", "kind", "" — how to fill the URL's arguments
+    kwargs: str = ""  # "customer", "customer+user", "handover", "archive", "kind", "" — how to fill the URL's arguments
     data: dict = field(default_factory=dict)
 
 
@@ -82,6 +86,13 @@ RULES: dict[str, Rule] = {
     # The tier dashboard: each reader's own scope (no closed month here: the page says so); the system
     # admin has no customer data (403). Scoping of the figures: tests/reports/test_dashboard.py.
     "reports:dashboard": Rule(logged_in(200, sysadmin=403)),
+    # The monthly report package: branch heads, HQ and auditors for their subtree (decided in
+    # reports.archive_selectors); RMs read their book on the dashboard; the system admin sees no customer data.
+    "reports:index": Rule(logged_in(403, head=200, hq=200, auditor=200)),
+    "reports:generate": Rule(logged_in(403, head=400, hq=400, auditor=400), method="POST",
+                             data={"month": "2024-06", "org": "OUT-A", "format": "xlsx"}),
+    "reports:download": Rule(logged_in((403, 403), head=(200, 404), hq=(200, 200), auditor=(200, 200)),
+                             kwargs="archive"),
     # Working the tasks: My day for everyone signed in (empty without tasks); actions need change_servicetask
     # and a task in scope (the RM's own, a branch head's subtree); the team page is for org-scope roles.
     "service_tiers:my_day": Rule(logged_in(200)),
@@ -134,8 +145,20 @@ def test_every_url_has_a_rule():
     )
 
 
+def _archive(org_unit, media_root) -> ReportArchive:
+    """An archived report file of the unit (bytes on disk, checksum recorded)."""
+    relative = f"reports/2024-06/{org_unit.code}.xlsx"
+    (media_root / relative).parent.mkdir(parents=True, exist_ok=True)
+    (media_root / relative).write_bytes(b"archived report of " + org_unit.code.encode())
+    return ReportArchive.objects.create(
+        month=dt.date(2024, 6, 1), org_unit=org_unit, format="xlsx", created_at=timezone.now(),
+        sha256=hashlib.sha256(b"archived report of " + org_unit.code.encode()).hexdigest(), size=10,
+        file_path=relative,
+    )
+
+
 @pytest.fixture
-def matrix_world(org_tree, rm_a1, wm_a, head_a, hq_user, sysadmin, auditor, rm_b1, head_b):
+def matrix_world(org_tree, rm_a1, wm_a, head_a, hq_user, sysadmin, auditor, rm_b1, head_b, settings, tmp_path):
     inside = CustomerFactory(org_unit=org_tree["OUT-A"], maintainer=rm_a1)
     inside.co_maintainers.add(wm_a)
     outside = CustomerFactory(org_unit=org_tree["OUT-B"], maintainer=rm_b1)
@@ -144,7 +167,10 @@ def matrix_world(org_tree, rm_a1, wm_a, head_a, hq_user, sysadmin, auditor, rm_b
     task_in = ServiceTaskFactory(customer=inside, assignee=rm_a1, due_date=inside.created_at.date())
     task_out = ServiceTaskFactory(customer=outside, assignee=rm_b1, due_date=outside.created_at.date())
     users = {"rm": rm_a1, "wm": wm_a, "head": head_a, "hq": hq_user, "sysadmin": sysadmin, "auditor": auditor}
+    settings.MEDIA_ROOT = tmp_path
+    archives = (_archive(org_tree["OUT-A"], tmp_path), _archive(org_tree["OUT-B"], tmp_path))
     return {
+        "archive": archives,
         "users": users,
         "customer": (inside, outside),
         "handover": (handover_in, handover_out),
@@ -160,6 +186,8 @@ def _urls(name: str, rule: Rule, world) -> list[str]:
         return [reverse(name, kwargs={"pk": c.pk, "user_id": world["grantee"].pk}) for c in world["customer"]]
     if rule.kwargs == "handover":
         return [reverse(name, kwargs={"pk": h.pk}) for h in world["handover"]]
+    if rule.kwargs == "archive":
+        return [reverse(name, kwargs={"pk": a.pk}) for a in world["archive"]]
     if rule.kwargs == "task":
         return [reverse(name, kwargs={"pk": t.pk, **({"action": "complete"} if "action" in name else {})})
                 for t in world["task"]]
@@ -169,9 +197,10 @@ def _urls(name: str, rule: Rule, world) -> list[str]:
 
 
 def _request(client, rule: Rule, url: str) -> int:
-    if rule.method == "POST":
-        return client.post(url, rule.data).status_code
-    return client.get(url).status_code
+    response = client.post(url, rule.data) if rule.method == "POST" else client.get(url)
+    if response.streaming:  # a file download holds its file open until read to the end
+        b"".join(response.streaming_content)
+    return response.status_code
 
 
 @pytest.mark.parametrize("name", sorted(RULES))

@@ -1,0 +1,64 @@
+"""The reports page: generate the monthly package for a unit in scope, list and download archived files."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from .archive_selectors import report_archives_visible, report_months, report_reader, report_units
+from .forms import ReportPackageForm
+from .services import ReportError, report_archive_download, report_package_generate
+
+
+def _page(request, form, *, status: int = 200):
+    archives = Paginator(report_archives_visible(user=request.user), 20).get_page(request.GET.get("page"))
+    return render(request, "reports/index.html", {"form": form, "page": archives}, status=status)
+
+
+def _form(request, data=None):
+    return ReportPackageForm(data, units=list(report_units(user=request.user)), months=list(report_months()))
+
+
+@login_required
+def index(request):
+    if not report_reader(user=request.user):
+        raise PermissionDenied
+    form = _form(request)
+    return _page(request, form)
+
+
+@login_required
+@require_POST
+def generate(request):
+    if not report_reader(user=request.user):
+        raise PermissionDenied
+    form = _form(request, request.POST)
+    if not form.is_valid():
+        return _page(request, form, status=400)
+    data = form.cleaned_data
+    try:
+        archive = report_package_generate(month=data["month"], org_unit=data["org"], fmt=data["format"],
+                                          by=request.user)
+    except ReportError as exc:
+        form.add_error(None, str(exc))
+        return _page(request, form, status=400)
+    messages.success(request, _("已生成并归档：%(name)s") % {"name": archive.download_name})
+    return redirect("reports:index")
+
+
+@login_required
+def download(request, pk: int):
+    if not report_reader(user=request.user):
+        raise PermissionDenied
+    archive = get_object_or_404(report_archives_visible(user=request.user), pk=pk)
+    try:
+        path = report_archive_download(archive=archive, by=request.user, request=request)
+    except ReportError as exc:
+        return render(request, "reports/missing.html", {"message": str(exc)}, status=410)
+    return FileResponse(path.open("rb"), as_attachment=True, filename=archive.download_name)
