@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
 
 from crm import roles
 from customers.models import ContactLog
@@ -47,7 +48,11 @@ def test_main_pages_have_no_console_errors(page, live_server, bank, screenshot):
     customer = bank["customer"]
     for path in ["/customers/", f"/customers/{customer.pk}/", f"/customers/{customer.pk}/edit/", "/handovers/",
                  "/handovers/new/", "/accounts/password/", "/admin/", "/admin/customers/customer/",
-                 f"/admin/customers/customer/{customer.pk}/change/"]:
+                 f"/admin/customers/customer/{customer.pk}/change/",
+                 # the pages of the task, dashboard and report capabilities
+                 "/", reverse("service_tiers:my_day"), reverse("service_tiers:team_tasks"),
+                 reverse("service_tiers:compliance"), reverse("service_tiers:customer_create"),
+                 reverse("reports:dashboard"), reverse("reports:index")]:
         page.goto(f"{base}{path}")
         page.wait_for_load_state("networkidle")
     # the search (htmx) and the favicon
