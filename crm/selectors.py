@@ -8,7 +8,8 @@ from datetime import datetime
 from django.db.models import Q, QuerySet
 
 from crm.masking import mask_id_number, mask_mobile
-from crm.models import AccessLog, CustomerUserObjectPermission, Handover, OrgUnit, User
+from crm.models import AccessLog, CustomerUserObjectPermission, Handover, Job, OrgUnit, User
+from crm.roles import SYSTEM_ADMIN, role_names
 
 # Never show these in the change history; ID numbers and mobiles are shown masked.
 HISTORY_SKIPPED_FIELDS = {"created_at", "updated_at"}
@@ -161,3 +162,16 @@ def access_log_list(*, user, filters: dict) -> QuerySet[AccessLog]:
     if filters.get("date_to"):
         rows = rows.filter(at__date__lte=filters["date_to"])
     return rows.order_by("-at", "-id")
+
+
+def jobs_see_all(*, user) -> bool:
+    """System admins (superusers or the 系统管理员 role) see everyone's jobs; others only their own."""
+    return user.is_superuser or SYSTEM_ADMIN in role_names(user)
+
+
+def visible_jobs(*, user) -> QuerySet[Job]:
+    """The background jobs a user may see: their own, or all of them for a system admin."""
+    jobs = Job.objects.select_related("started_by", "org_unit")
+    if not user.is_authenticated:
+        return jobs.none()
+    return jobs if jobs_see_all(user=user) else jobs.filter(started_by=user)

@@ -13,6 +13,9 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from crm.models import Job
+from crm.month_lock import month_lock_key
+from crm.services.jobs import JobConflict, JobStartError, job_enqueue
 from customers.admin import CustomerScopedAdminMixin
 
 from . import services
@@ -26,6 +29,7 @@ from .models import (
     rule_parameter_fields,
 )
 from .selectors import whatif_compute
+from .tasks import CLOSE_TASK, REOPEN_TASK
 
 
 class RuleVersionForm(forms.ModelForm):
@@ -213,17 +217,29 @@ class MonthCloseAdmin(admin.ModelAdmin):
             raise PermissionDenied
         form = MonthActionForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
+            # The close (~50 s at a million customers) and the reopen run as background jobs; the page
+            # goes to the job's progress bar. A second request for a month in work is told what runs.
             try:
                 month = services.month_parse(form.cleaned_data["month"])
-                if "reopen" in request.POST:
-                    services.month_reopen(month=month, reason=form.cleaned_data["reason"], by=request.user)
-                    messages.success(request, _("%(month)s 已重新打开") % {"month": f"{month:%Y-%m}"})
-                else:
-                    row = services.month_close(month=month, by=request.user)
-                    messages.success(request, _("%(month)s 月结完成：%(n)s 位客户")
-                                     % {"month": f"{month:%Y-%m}", "n": row.customer_count})
-                return HttpResponseRedirect(reverse("admin:segmentation_monthclose_changelist"))
-            except services.MonthCloseError as exc:
+                reopen = "reopen" in request.POST
+                if reopen and not (form.cleaned_data["reason"] or "").strip():
+                    raise services.MonthCloseError(_("重新打开月份必须填写原因"))
+                closed = MonthClose.objects.filter(month=month, state=MonthClose.State.CLOSED).exists()
+                if closed and not reopen:  # said at once; the job checks again under the month lock
+                    raise services.MonthCloseError(
+                        _("%(month)s 已月结，不能重复月结；如需重算，请由管理员先重新打开该月") % {"month": f"{month:%Y-%m}"})
+                if reopen and not closed:
+                    raise services.MonthCloseError(_("%(month)s 尚未月结，无需重新打开") % {"month": f"{month:%Y-%m}"})
+                job = job_enqueue(
+                    kind=Job.Kind.MONTH_REOPEN if reopen else Job.Kind.MONTH_CLOSE,
+                    task_name=REOPEN_TASK if reopen else CLOSE_TASK, by=request.user, month=month,
+                    parameters={"month": month.isoformat(), "reason": form.cleaned_data["reason"] if reopen else ""},
+                    lock_key=month_lock_key(month),
+                )
+                messages.info(request, _("%(month)s 的%(kind)s已提交为后台作业") % {
+                    "month": f"{month:%Y-%m}", "kind": job.get_kind_display()})
+                return HttpResponseRedirect(job.get_absolute_url())
+            except (services.MonthCloseError, JobConflict, JobStartError) as exc:
                 form.add_error(None, str(exc))
         context = {**self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
                    "title": _("月结")}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
@@ -12,6 +13,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from crm import months
 from customers.models import CustomerMonth, MonthlyBalance
@@ -225,23 +227,42 @@ def _facts_build(*, month: dt.date, version: RuleVersion) -> int:
     return count
 
 
-def month_close(*, month: dt.date, by=None, build_facts: bool = True) -> MonthClose:
+# What a progress bar says once each step of the close is done.
+CLOSE_STEP_LABELS = {
+    "facts": gettext_lazy("客户月度事实已生成"), "assignments": gettext_lazy("分层结果已计算"),
+    "tier_changes": gettext_lazy("等级变动已记录"), "standing": gettext_lazy("客户当前等级已更新"),
+    "commit": gettext_lazy("月结已提交"), "vacuum": gettext_lazy("统计信息已更新"),
+}
+
+
+def month_close(*, month: dt.date, by=None, build_facts: bool = True,
+                progress: Callable[..., None] | None = None) -> MonthClose:
     """Close a month in ONE transaction: facts → assignments → tier changes → standing → registered steps
     (``close_steps``: service tasks, report aggregates) → closed; then the after-commit steps.
 
     The customers' standing (list sorts, current tiers) follows the latest closed month: closing an
     older month (a correction) leaves it alone.
 
-    The returned row carries ``timings`` ({step: seconds}) for the benchmark and the log.
+    The returned row carries ``timings`` ({step: seconds}) for the benchmark and the log. ``progress`` (a job's
+    or a terminal's) is called after each step as ``progress(done=, total=, step=, cancellable=)``; raising
+    from it before the commit rolls the whole close back (a cancelled job).
     """
     timings: dict[str, float] = {}
     clock = time.perf_counter()
+    steps_total = (6 if build_facts else 5) + len(close_steps.registered(after_commit=False)) \
+        + len(close_steps.registered(after_commit=True))
 
     def lap(step: str) -> None:
         nonlocal clock
         now = time.perf_counter()
         timings[step] = round(now - clock, 3)
         clock = now
+        if progress is not None:
+            progress(done=len(timings), total=steps_total, step=str(CLOSE_STEP_LABELS.get(step, step)),
+                     cancellable="commit" not in timings)
+
+    if progress is not None:
+        progress(done=0, total=steps_total, step=_("正在生成客户月度事实……"))
 
     label = {"month": f"{month:%Y-%m}"}
     if month >= timezone.localdate().replace(day=1):

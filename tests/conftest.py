@@ -45,3 +45,24 @@ def head_a(org_tree):
 @pytest.fixture
 def hq_user(org_tree):
     return UserFactory(username="hq", org_unit=org_tree["HQ"], roles=[roles.HQ_MANAGEMENT])
+
+
+@pytest.fixture
+def run_jobs(db):
+    """Run the queued background jobs in this process, in submission order; returns them refreshed.
+
+    The worker's own code path (the task function → crm.job_runner.job_run) without the queue, for tests
+    inside a transaction; tests/crm/test_job_worker.py runs real worker processes.
+    """
+    from procrastinate.contrib.django import app
+
+    from crm.models import Job
+
+    def run() -> list[Job]:
+        ran = []
+        for job in Job.objects.filter(state=Job.State.QUEUED).order_by("pk"):
+            app.tasks[job.task_name](job_id=job.pk)
+            ran.append(job.pk)
+        return list(Job.objects.filter(pk__in=ran).order_by("pk"))
+
+    return run

@@ -33,6 +33,8 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    # Before the project's apps: their tasks.py modules register on its app when they load.
+    "procrastinate.contrib.django",
     "crm",
     "customers",
     "segmentation",
@@ -188,3 +190,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
+
+# Background jobs (procrastinate; the queue lives in this PostgreSQL). A running job writes a heartbeat
+# every JOB_HEARTBEAT_SECONDS; one silent for JOB_STALLED_SECONDS (its worker was killed) is marked failed.
+PROCRASTINATE_READONLY_MODELS = True
+JOB_HEARTBEAT_SECONDS = env.float("JOB_HEARTBEAT_SECONDS", default=2.0)
+JOB_STALLED_SECONDS = env.float("JOB_STALLED_SECONDS", default=60.0)
+JOB_QUEUES = ("imports", "close", "reports", "tasks")

@@ -65,16 +65,21 @@ def test_whatif_page_and_publish_buttons(admin_client, org_tree):
     assert draft.state == "draft"
 
 
-def test_month_close_page_closes_and_reopens(admin_client, org_tree):
+def test_month_close_page_closes_and_reopens(admin_client, org_tree, run_jobs):
     customer = individual(org_unit=org_tree["OUT-A"])
     fact(customer, aum_avg="60000", max_balance="60000")
     url = reverse("admin:segmentation_monthclose_run")
     assert admin_client.get(url).status_code == 200
-    admin_client.post(url, {"month": "2024-06", "close": "1"})
+    response = admin_client.post(url, {"month": "2024-06", "close": "1"})
+    (job,) = run_jobs()
+    assert response.url == f"/jobs/{job.pk}/"
+    assert job.state == "succeeded" and job.kind == "month_close" and job.result["customers"] == 1
     assert MonthClose.objects.get(month=MONTH).state == "closed"
     response = admin_client.post(url, {"month": "2024-06", "close": "1"})
     assert "已月结" in response.content.decode()
     response = admin_client.post(url, {"month": "2024-06", "reopen": "1", "reason": ""})
     assert "原因" in response.content.decode()
     admin_client.post(url, {"month": "2024-06", "reopen": "1", "reason": "更正"})
+    (job,) = run_jobs()
+    assert job.state == "succeeded" and job.kind == "month_reopen"
     assert MonthClose.objects.get(month=MONTH).state == "open"
