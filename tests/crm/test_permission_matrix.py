@@ -12,7 +12,9 @@ import pytest
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
 
 from crm.models import Handover
+from crm.services.jobs import job_enqueue
 from tests.factories import CustomerFactory
+from tests.job_tasks import COUNT_TASK
 
 ROLES = ["anonymous", "rm", "wm", "head", "hq", "sysadmin", "auditor"]
 ALL_LOGGED_IN = ["rm", "wm", "head", "hq", "sysadmin", "auditor"]
@@ -73,6 +75,12 @@ RULES: dict[str, Rule] = {
     "customers_import:upload": Rule(logged_in(403, sysadmin=400), method="POST", kwargs="kind"),
     "customers_import:confirm": Rule(logged_in(403, sysadmin=302), method="POST"),
     "customers_import:template": Rule(logged_in(403, sysadmin=200), kwargs="kind"),
+    # Background jobs: everyone has a "my jobs" page; a job is seen by its starter (here the RM) and system admins.
+    "jobs:list": Rule(logged_in(200)),
+    "jobs:detail": Rule(logged_in((404, 404), rm=SCOPED, sysadmin=(200, 200)), kwargs="job"),
+    "jobs:progress": Rule(logged_in((404, 404), rm=SCOPED, sysadmin=(200, 200)), kwargs="job"),
+    "jobs:cancel": Rule(logged_in((404, 404), rm=(302, 404), sysadmin=(302, 302)), method="POST", kwargs="job"),
+    "jobs:retry": Rule(logged_in((404, 404), rm=(302, 404), sysadmin=(302, 302)), method="POST", kwargs="job"),
     # Django admin: only staff accounts; everyone else is sent to the admin login.
     "admin:index": Rule(logged_in(302, sysadmin=200)),
 }
@@ -118,7 +126,10 @@ def matrix_world(org_tree, rm_a1, wm_a, head_a, hq_user, sysadmin, auditor, rm_b
     handover_in = Handover.objects.create(by=head_a, to_maintainer=rm_a1, org_unit=org_tree["OUT-A"], reason="t")
     handover_out = Handover.objects.create(by=head_b, to_maintainer=rm_b1, org_unit=org_tree["OUT-B"], reason="t")
     users = {"rm": rm_a1, "wm": wm_a, "head": head_a, "hq": hq_user, "sysadmin": sysadmin, "auditor": auditor}
+    jobs = tuple(job_enqueue(kind="selftest", task_name=COUNT_TASK, by=user, parameters={"steps": 1})
+                 for user in (rm_a1, rm_b1))
     return {
+        "job": jobs,
         "users": users,
         "customer": (inside, outside),
         "handover": (handover_in, handover_out),
@@ -133,6 +144,8 @@ def _urls(name: str, rule: Rule, world) -> list[str]:
         return [reverse(name, kwargs={"pk": c.pk, "user_id": world["grantee"].pk}) for c in world["customer"]]
     if rule.kwargs == "handover":
         return [reverse(name, kwargs={"pk": h.pk}) for h in world["handover"]]
+    if rule.kwargs == "job":
+        return [reverse(name, kwargs={"pk": j.pk}) for j in world["job"]]
     if rule.kwargs == "kind":
         return [reverse(name, kwargs={"kind": "customers"})]
     return [reverse(name)]
