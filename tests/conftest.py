@@ -85,6 +85,8 @@ def job_worker(transactional_db, settings, tmp_path):
     url = f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
     processes: list[subprocess.Popen] = []
     logs = []
+    with connection.cursor() as cursor:  # procrastinate's tables are not emptied between tests
+        cursor.execute("DELETE FROM procrastinate_jobs")
 
     def start(queues: str = "", heartbeat: float = 0.2) -> subprocess.Popen:
         env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "crm.settings.test",
