@@ -88,9 +88,9 @@ def job_worker(transactional_db, settings, tmp_path):
     with connection.cursor() as cursor:  # procrastinate's tables are not emptied between tests
         cursor.execute("DELETE FROM procrastinate_jobs")
 
-    def start(queues: str = "", heartbeat: float = 0.2) -> subprocess.Popen:
+    def start(queues: str = "", heartbeat: float = 0.2, extra_env: dict | None = None) -> subprocess.Popen:
         env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "crm.settings.test",
-               "JOB_HEARTBEAT_SECONDS": str(heartbeat), "MEDIA_ROOT": str(settings.MEDIA_ROOT)}
+               "JOB_HEARTBEAT_SECONDS": str(heartbeat), "MEDIA_ROOT": str(settings.MEDIA_ROOT), **(extra_env or {})}
         log_path = tmp_path / f"worker{len(processes)}.log"
         log = open(log_path, "wb")  # noqa: SIM115 — closed after the process ends
         logs.append(log)
@@ -103,6 +103,7 @@ def job_worker(transactional_db, settings, tmp_path):
         processes.append(process)
         return process
 
+    start.database_url = url
     yield start
     for process in processes:
         if process.poll() is None:
