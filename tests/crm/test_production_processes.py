@@ -14,8 +14,8 @@ from datetime import date
 from urllib.parse import urlencode
 
 import pytest
-from django.contrib.auth.hashers import PBKDF2PasswordHasher
 import time_machine
+from django.contrib.auth.hashers import PBKDF2PasswordHasher
 
 from crm.models import Job
 from customers.services.imports import balances_import

@@ -6,6 +6,8 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
+from crm.month_lock import MonthLocked, month_lock
+from crm.terminal_progress import TerminalProgress
 from segmentation.services import MonthCloseError, month_close, month_parse
 
 
@@ -17,11 +19,15 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         started = time.monotonic()
+        progress = TerminalProgress(self.stdout._out, description="月结")
         try:
             month = month_parse(options["month"])
-            row = month_close(month=month)
-        except MonthCloseError as exc:
+            with month_lock(month):
+                row = month_close(month=month, progress=progress)
+        except (MonthCloseError, MonthLocked) as exc:
             raise CommandError(str(exc), returncode=1) from None
+        finally:
+            progress.close()
         self.stdout.write(self.style.SUCCESS(
             f"{row.month:%Y-%m} 月结完成：{row.customer_count} 位客户，规则版本 v{row.rule_version.number}，"
             f"用时 {time.monotonic() - started:.1f} 秒"
