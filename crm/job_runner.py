@@ -140,6 +140,7 @@ def job_run(job_id: int, work: Callable[[Job], dict[str, Any] | None]) -> None:
         final = {"state": Job.State.FAILED,
                  "error": _("作业执行出错，已回滚，未写入任何数据：%(error)s") % {"error": str(exc)[:500]}}
     else:
+        tracker.step = _("已完成")
         final = {"state": Job.State.SUCCEEDED, "result": result, "progress_done": max(tracker.done, tracker.total),
                  "progress_total": tracker.total}
     finally:

@@ -36,7 +36,7 @@ def test_job_goes_queued_running_succeeded_with_increasing_progress(job_worker, 
     running = [done for state, done in seen if state == "running"]
     assert len(set(running)) >= 3 and running == sorted(running)
     assert (job.progress_done, job.progress_total, job.percent) == (5, 5, 100)
-    assert job.result == {"counted": 5} and job.step == "第 5 步"
+    assert job.result == {"counted": 5} and job.step == "已完成"
     assert job.started_at and job.finished_at > job.started_at and job.worker
 
 
