@@ -161,3 +161,15 @@ def test_progress_poll_costs_a_constant_number_of_queries(client, rm_a1, django_
     with django_assert_max_num_queries(4):  # session, user, their roles, the job (with starter and org unit)
         response = client.get(reverse("jobs:progress", args=[job.pk]), headers={"HX-Request": "true"})
     assert response.status_code == 200
+
+
+def test_admin_lists_jobs_and_the_schedules(admin_client, sysadmin):
+    job = job_enqueue(kind="selftest", task_name=COUNT_TASK, by=sysadmin, parameters={"steps": 1})
+
+    listing = admin_client.get(reverse("admin:crm_job_changelist")).content.decode()
+    schedules = admin_client.get(reverse("admin:crm_job_schedules")).content.decode()
+
+    assert f"/admin/crm/job/{job.pk}/change/" in listing and "计划任务" in listing
+    for task, cron in [("reports.month_end_schedule", "0 22 1-9 * *"), ("service_tiers.tasks_generate_schedule",
+                       "0 21 * * *"), ("crm.uploads_purge_schedule", "30 18 * * *"), ("crm.jobs_watchdog", "* * * * *")]:
+        assert task in schedules and f"<code>{cron}</code>" in schedules
