@@ -25,6 +25,8 @@ run: $(STAMP) system-deps
 
 test: $(STAMP) system-deps
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 	$(PY) manage.py makemigrations --check --dry-run --settings=crm.settings.test
 	$(VENV)/bin/pytest
 

@@ -10,11 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from procrastinate.contrib.django import app as procrastinate_app
 
-from crm.services.audit import access_log_record
-from crm.services.handover import user_deactivation_error, user_sessions_end
-from customers.admin import CustomerScopedAdminMixin
+from crm.services.staff import user_deactivate, user_deactivation_error
 
-from .models import AccessLog, CustomerUserObjectPermission, Handover, Job, OrgUnit, User
+from .models import AccessLog, Handover, Job, OrgUnit, User
 from .selectors import visible_jobs
 
 
@@ -51,13 +49,11 @@ class UserAdmin(BaseUserAdmin):
 
     def save_model(self, request, obj, form, change):
         deactivated = change and "is_active" in form.changed_data and not obj.is_active
+        if deactivated:
+            obj.is_active = True  # the staff service switches it off, with its checks, clean-ups and log row
         super().save_model(request, obj, form, change)
         if deactivated:
-            ended = user_sessions_end(user=obj)
-            access_log_record(
-                user=request.user, action=AccessLog.Action.DEACTIVATE, target=obj.username, request=request,
-                detail={"user": obj.username, "sessions_ended": ended, "via": "admin"},
-            )
+            user_deactivate(user=obj, by=request.user, request=request, via="admin")
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -90,15 +86,6 @@ class HandoverAdmin(ReadOnlyAdmin):
     search_fields = ["reason", "to_maintainer__username", "from_maintainer__username"]
     # No inline of the items: a handover may move thousands of customers; its page lists them paginated.
 
-
-@admin.register(CustomerUserObjectPermission)
-class CustomerGrantAdmin(CustomerScopedAdminMixin, ReadOnlyAdmin):
-    """Grants are made and revoked from the customer page (by branch heads); admin only lists them."""
-
-    customer_path = "content_object"
-    list_display = ["content_object", "user", "permission", "granted_by", "granted_at"]
-    list_select_related = ["content_object", "user", "permission__content_type", "granted_by"]
-    search_fields = ["user__username", "content_object__customer_no"]
 
 admin.site.site_header = _("客户差别化管理 · 系统管理")
 admin.site.site_title = _("银行CRM系统管理")

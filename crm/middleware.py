@@ -5,9 +5,12 @@ from __future__ import annotations
 import time
 
 from django.conf import settings
+from django.http import Http404
 from django.utils import translation
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.deprecation import MiddlewareMixin
+
+from crm.errors import NotFound
 
 KEEPALIVE_KEY = "_keepalive"
 
@@ -68,3 +71,12 @@ class ChineseFirstLocaleMiddleware(MiddlewareMixin):
         response.headers.setdefault("Content-Language", translation.get_language())
         patch_vary_headers(response, ["Cookie"])
         return response
+
+
+class DomainErrorMiddleware(MiddlewareMixin):
+    """Services raise domain exceptions (crm.errors); every door answers them the same way."""
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, NotFound):
+            raise Http404 from exception
+        return None

@@ -1,4 +1,4 @@
-"""Reporting months: the one parser of 'YYYY-MM' for forms, commands and services."""
+"""Reporting months: the one parser of 'YYYY-MM' for forms, commands and services, and month arithmetic."""
 
 from __future__ import annotations
 
@@ -20,3 +20,19 @@ def month_parse(value: str) -> dt.date:
             _("月份格式错误：%(value)s（应为 YYYY-MM，例如 2025-01）") % {"value": value}
         ) from None
     return parsed.date()
+
+
+def add_months(month: dt.date, n: int) -> dt.date:
+    """First day of the month ``n`` months after ``month`` (negative goes back)."""
+    index = month.year * 12 + month.month - 1 + n
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def month_end(month: dt.date) -> dt.date:
+    """The last day of ``month``."""
+    return add_months(month, 1) - dt.timedelta(days=1)
+
+
+def month_days(month: dt.date) -> int:
+    """How many days ``month`` has (the contribution formulas' 当月天数)."""
+    return month_end(month).day

@@ -22,6 +22,8 @@ import re
 
 from django.db import connection, models
 
+from crm.months import add_months
+
 KEY = "month"
 _NAME = re.compile(r"[a-z_][a-z0-9_]*")
 
@@ -31,10 +33,6 @@ def identifier(name: str) -> str:
     if not _NAME.fullmatch(name):
         raise ValueError(f"not a plain identifier: {name!r}")
     return name
-
-
-def _next_month(month: dt.date) -> dt.date:
-    return dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
 
 
 def partition_name(parent: str, month: dt.date) -> str:
@@ -54,7 +52,7 @@ def month_row_id_sql(month: dt.date, customer: str = "e.customer_id") -> str:
 def partition_ddl(parent: str, month: dt.date) -> str:
     """CREATE TABLE of ``parent``'s empty partition for ``month``, unless it exists (migrations, bulk loads)."""
     return (f"CREATE TABLE IF NOT EXISTS {partition_name(parent, month)} PARTITION OF {identifier(parent)} "
-            f"FOR VALUES FROM ('{month:%Y-%m-%d}') TO ('{_next_month(month):%Y-%m-%d}')")
+            f"FOR VALUES FROM ('{month:%Y-%m-%d}') TO ('{add_months(month, 1):%Y-%m-%d}')")
 
 
 def _columns(cursor, parent: str) -> list[tuple[str, str, bool]]:
@@ -139,7 +137,7 @@ def month_partition_build(cursor, *, parent: str, month: dt.date, select_sql: st
         params,
     )
     count = cursor.rowcount
-    lower, upper = f"'{month:%Y-%m-%d}'", f"'{_next_month(month):%Y-%m-%d}'"
+    lower, upper = f"'{month:%Y-%m-%d}'", f"'{add_months(month, 1):%Y-%m-%d}'"
     # One ALTER, one pass over the rows: the NOT NULLs and CHECKs the parent demands, and the partition bound
     # as a CHECK so that ATTACH need not scan the rows again to prove it.
     alters = [f"ALTER COLUMN {c} SET NOT NULL" for c, _type, notnull in parent_columns if notnull]

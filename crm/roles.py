@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 RELATIONSHIP_MANAGER = "客户经理"
 WEALTH_MANAGER = "理财经理"
 BRANCH_HEAD = "网点主任"
@@ -9,11 +11,26 @@ HQ_MANAGEMENT = "管理层"
 SYSTEM_ADMIN = "系统管理员"
 AUDITOR = "审计"
 
+# The group names above are data (stored); these are how they read in the user's language.
+ROLE_LABELS = {
+    RELATIONSHIP_MANAGER: _("客户经理"),
+    WEALTH_MANAGER: _("理财经理"),
+    BRANCH_HEAD: _("网点主任"),
+    HQ_MANAGEMENT: _("管理层"),
+    SYSTEM_ADMIN: _("系统管理员"),
+    AUDITOR: _("审计"),
+}
+
 ALL_ROLES = [RELATIONSHIP_MANAGER, WEALTH_MANAGER, BRANCH_HEAD, HQ_MANAGEMENT, SYSTEM_ADMIN, AUDITOR]
 # Roles whose scope is "the customers I maintain".
 MAINTAINER_ROLES = [RELATIONSHIP_MANAGER, WEALTH_MANAGER]
 # Roles whose scope is "every customer booked in my org unit's subtree".
 ORG_SCOPE_ROLES = [BRANCH_HEAD, HQ_MANAGEMENT, AUDITOR]
+
+
+def role_label(name: str) -> str:
+    """A role (group) name in the active language; an unknown group reads as it is stored."""
+    return str(ROLE_LABELS.get(name, name))
 
 
 def role_names(user) -> set[str]:

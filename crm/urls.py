@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from crm.home import home
+from crm.home_views import home
 
 urlpatterns = [
     path("", home, name="home"),
@@ -13,7 +13,7 @@ urlpatterns = [
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("customers/import/", include("customers.import_urls")),
     path("customers/", include("customers.urls")),
-    path("", include("crm.access_urls")),
+    path("", include("customers.access_urls")),
     path("", include("service_tiers.urls")),
     path("reports/", include("reports.urls")),
     path("jobs/", include("crm.job_urls")),

@@ -13,9 +13,10 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from crm.masking import mask_mobile
-from crm.models import OrgUnit
-from crm.scoping import visible_customers
+from crm.admin import ReadOnlyAdmin
+from crm.models import CustomerUserObjectPermission, OrgUnit
+from customers.masking import mask_mobile
+from customers.scoping import visible_customers
 
 from .models import (
     Account,
@@ -260,3 +261,13 @@ class ContactLogAdmin(CustomerScopedAdminMixin, admin.ModelAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         return _customer_or_account_search(queryset, search_term, account_field=None), False
+
+
+@admin.register(CustomerUserObjectPermission)
+class CustomerGrantAdmin(CustomerScopedAdminMixin, ReadOnlyAdmin):
+    """Grants are made and revoked from the customer page (by branch heads); admin only lists them."""
+
+    customer_path = "content_object"
+    list_display = ["content_object", "user", "permission", "granted_by", "granted_at"]
+    list_select_related = ["content_object", "user", "permission__content_type", "granted_by"]
+    search_fields = ["user__username", "content_object__customer_no"]

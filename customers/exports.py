@@ -11,10 +11,10 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
-from crm.masking import mask_id_number, mask_mobile
 from crm.models import AccessLog
 from crm.services.audit import access_log_record
 from crm.spreadsheet import safe_row
+from customers.masking import mask_id_number, mask_mobile
 
 from .models import Customer
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
-from crm.masking import mask_id_number, mask_mobile
+from customers.masking import mask_id_number, mask_mobile
 
 from .models import ContactLog, Customer, Lookup
 from .services.customer_profile import PROFILE_FIELDS

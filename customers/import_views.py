@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import io
 import re
 from datetime import date
 from pathlib import Path
 
-import openpyxl
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -24,7 +22,7 @@ from crm.month_lock import month_lock_key
 from crm.months import MonthFormatError, month_parse
 from crm.services.jobs import JobConflict, JobStartError, job_enqueue
 from crm.uploads import upload_store, upload_validate
-from customers.importers.columns import BALANCE_COLUMNS, CUSTOMER_COLUMNS
+from customers.importers.template_workbook import TEMPLATE_KINDS, template_workbook
 from customers.services.imports import balances_import, customers_import
 from customers.tasks import IMPORT_TASK
 
@@ -142,42 +140,14 @@ def import_confirm(request):
     return redirect(job)
 
 
-_EXAMPLES = {
-    "customers": {
-        "customer_no": "C000000001", "kind": "个人", "name": "张三", "gender": "男", "birth_date": "1980-05-01",
-        "id_type": "居民身份证", "id_number": "11010519491231002X", "mobile": "13800138000", "org_code": "OUT-A",
-        "maintainer": "rm_a1", "since": "2015-03-02", "credit_rating": "AA", "bad_credit_count": 0,
-        "malicious_overdraft": "否", "industry": "", "occupation": "", "registered_capital": "", "total_assets": "",
-        "credit_customer": "否", "target_credit": "", "admin_level": "",
-    },
-    "balances": {
-        "customer_no": "C000000001", "account_no": "6222000000000001", "account_type": "活期",
-        "month_end_balance": "120000.00", "avg_daily_balance": "115000.50", "annual_rate": "0.25", "txn_count": 12,
-        "txn_days": 8, "last_txn_date": "2025-01-28", "card_spend": "", "activated": "", "fee_income": "0",
-    },
-}
-
-
 @require_GET
 @permission_required(PERMISSION, raise_exception=True)
 def import_template(request, kind: str):
     """A workbook with the header row and one example row."""
-    if kind not in _EXAMPLES:
+    if kind not in TEMPLATE_KINDS:
         raise Http404
-    columns = CUSTOMER_COLUMNS if kind == "customers" else BALANCE_COLUMNS
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.title = _("客户") if kind == "customers" else _("余额")
-    sheet.append([c.header for c in columns])
-    sheet.append([_EXAMPLES[kind][c.key] for c in columns])
-    for column_cells in sheet.columns:
-        sheet.column_dimensions[column_cells[0].column_letter].width = 16
-        for cell in column_cells:
-            cell.number_format = "@"  # text, so numbers like account numbers keep every digit
-    buffer = io.BytesIO()
-    workbook.save(buffer)
     response = HttpResponse(
-        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        template_workbook(kind=kind), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
     response["Content-Disposition"] = f'attachment; filename="{kind}.xlsx"'
     return response

@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from crm.masking import mask_id_number, mask_mobile
-from crm.scoping import editable_customers, visible_customers, visible_standings
+from customers.masking import mask_id_number, mask_mobile
+from customers.scoping import editable_customers, visible_customers, visible_standings
 
 from .exports import ExportTooLarge, customer_list_export
 from .filters import DEFAULT_SORT, CustomerFilter

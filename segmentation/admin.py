@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from crm.models import Job
 from crm.month_lock import month_lock_key
+from crm.months import MonthFormatError, month_parse
 from crm.services.jobs import JobConflict, JobStartError, job_enqueue
 from customers.admin import CustomerScopedAdminMixin
 
@@ -137,8 +138,8 @@ class RuleVersionAdmin(admin.ModelAdmin):
         raw = request.GET.get("month")
         if raw:
             try:
-                month = services.month_parse(raw)
-            except services.MonthCloseError as exc:
+                month = month_parse(raw)
+            except (services.MonthCloseError, MonthFormatError) as exc:
                 messages.error(request, str(exc))
                 return TemplateResponse(request, "admin/segmentation/ruleversion/whatif.html", context)
             if month not in months:
@@ -220,7 +221,7 @@ class MonthCloseAdmin(admin.ModelAdmin):
             # The close (~50 s at a million customers) and the reopen run as background jobs; the page
             # goes to the job's progress bar. A second request for a month in work is told what runs.
             try:
-                month = services.month_parse(form.cleaned_data["month"])
+                month = month_parse(form.cleaned_data["month"])
                 reopen = "reopen" in request.POST
                 if reopen and not (form.cleaned_data["reason"] or "").strip():
                     raise services.MonthCloseError(_("重新打开月份必须填写原因"))
@@ -239,7 +240,7 @@ class MonthCloseAdmin(admin.ModelAdmin):
                 messages.info(request, _("%(month)s 的%(kind)s已提交为后台作业") % {
                     "month": f"{month:%Y-%m}", "kind": job.get_kind_display()})
                 return HttpResponseRedirect(job.get_absolute_url())
-            except (services.MonthCloseError, JobConflict, JobStartError) as exc:
+            except (services.MonthCloseError, MonthFormatError, JobConflict, JobStartError) as exc:
                 form.add_error(None, str(exc))
         context = {**self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
                    "title": _("月结")}

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 from django.db import connection
 
+from crm import roles
+from crm.months import add_months, month_end
 from crm.partitions import (
     month_partition_build,
     month_partition_exists,
@@ -27,71 +29,93 @@ from crm.partitions import (
     month_partitions_since_drop,
     month_row_id_sql,
 )
+from customers.models import Customer
+from customers.tiers import (
+    ASSET_TIERS_RANKED,
+    MAINTENANCE_BANDS_RANKED,
+    VALUE_SEGMENTS_RANKED,
+    CorporateClass,
+    CorporateSize,
+    DepositClass,
+    IndicatorLabel,
+    MaintenanceBand,
+    NegativeRule,
+    ProfitGroup,
+    ValueSegment,
+    sql_rank_array,
+    sql_text,
+)
 
 from .models import INDICATOR_PLACES, RuleVersion
 
-TIERS = ["regular", "gold", "platinum", "diamond"]
 ACCOUNT_TYPE_COUNT = 8  # 活期/定期/理财/基金/保险/三方存管/贷款/信用卡
 
 
 @dataclass(frozen=True)
 class Indicator:
     code: str
-    label: str
     sql: str  # value expression over the joined rows: c = customer, f = the month's facts, h = history
     lower_is_better: bool = False
     nullable: bool = False  # only an unknown value can be NULL; it scores 0
 
+    @property
+    def label(self) -> str:
+        return str(IndicatorLabel(self.code).label)
+
+
+# Points of the two graded customer attributes (indicators income_band and credit_rating).
+INCOME_BAND_POINTS = {Customer.IncomeBand.LOW: 25, Customer.IncomeBand.MIDDLE: 50, Customer.IncomeBand.HIGH: 75,
+                      Customer.IncomeBand.TOP: 100}
+CREDIT_RATING_POINTS = {"AAA": 100, "AA": 85, "A": 70, "BBB": 55, "BB": 40, "B": 25}
 
 INDICATORS: dict[str, Indicator] = {
     i.code: i
     for i in [
-        Indicator("contribution", "月贡献度(元)", "coalesce(f.contribution, 0)"),
-        Indicator("fee_income", "中间业务收入(元)", "coalesce(f.fee_income, 0)"),
-        Indicator("product_count", "持有产品种类", "coalesce(f.product_count, 0)"),
-        Indicator("aum_growth_3m", "近3个月金融资产增长(元)", "coalesce(f.aum_avg, 0) - coalesce(h.aum_avg_m3, 0)"),
-        Indicator("products_not_held", "未持有产品种类",
+        Indicator("contribution", "coalesce(f.contribution, 0)"),
+        Indicator("fee_income", "coalesce(f.fee_income, 0)"),
+        Indicator("product_count", "coalesce(f.product_count, 0)"),
+        Indicator("aum_growth_3m", "coalesce(f.aum_avg, 0) - coalesce(h.aum_avg_m3, 0)"),
+        Indicator("products_not_held",
                   f"greatest({ACCOUNT_TYPE_COUNT} - coalesce(f.product_count, 0), 0)"),
-        Indicator(
-            "income_band", "收入水平分",
-            "CASE c.income_band WHEN 'low' THEN 25 WHEN 'middle' THEN 50 WHEN 'high' THEN 75 WHEN 'top' THEN 100"
-            " ELSE 0 END",
+        Indicator("income_band",
+            "CASE c.income_band " + " ".join(f"WHEN {sql_text(band)} THEN {points}"
+                                             for band, points in INCOME_BAND_POINTS.items()) + " ELSE 0 END",
         ),
-        Indicator(
-            "credit_rating", "信用等级分",
-            "CASE c.credit_rating WHEN 'AAA' THEN 100 WHEN 'AA' THEN 85 WHEN 'A' THEN 70 WHEN 'BBB' THEN 55"
-            " WHEN 'BB' THEN 40 WHEN 'B' THEN 25 ELSE 0 END",
+        Indicator("credit_rating",
+            "CASE c.credit_rating " + " ".join(f"WHEN {sql_text(rating)} THEN {points}"
+                                               for rating, points in CREDIT_RATING_POINTS.items()) + " ELSE 0 END",
         ),
         # Whole months from since to month end, in integer arithmetic (age()/extract() cost 10× more).
-        Indicator(
-            "tenure_months", "建立关系月数",
+        Indicator("tenure_months",
             "CASE WHEN c.since IS NULL OR c.since > %(month_end)s::date THEN 0 ELSE"
             " %(end_index)s - date_part('year', c.since)::int * 12 - date_part('month', c.since)::int"
             " - (date_part('day', c.since)::int > %(end_day)s)::int END",
         ),
-        Indicator("active_days", "当月活跃天数", "coalesce(f.active_days, 0)"),
-        Indicator("product_breadth", "产品广度", "coalesce(f.product_count, 0)"),
-        Indicator(
-            "aum_volatility_6m", "近6个月金融资产波动率",
+        Indicator("active_days", "coalesce(f.active_days, 0)"),
+        Indicator("product_breadth", "coalesce(f.product_count, 0)"),
+        Indicator("aum_volatility_6m",
             # Population standard deviation / mean of the 6 months' aum_avg, from their count, sum and sum of
             # squares (the formula of PostgreSQL's stddev_pop, in exact numeric arithmetic).
             "CASE WHEN coalesce(h.aum_sum6, 0) <= 0 THEN NULL ELSE round(sqrt(greatest("
             "h.n6 * h.aum_sumsq6 - h.aum_sum6 * h.aum_sum6, 0) / (h.n6 * h.n6)) / (h.aum_sum6 / h.n6), 4) END",
             lower_is_better=True, nullable=True,
         ),
-        Indicator("bad_credit_count", "不良记录次数", "c.bad_credit_count", lower_is_better=True),
+        Indicator("bad_credit_count", "c.bad_credit_count", lower_is_better=True),
     ]
 }
 assert set(INDICATORS) == set(INDICATOR_PLACES), "segmentation.models.INDICATOR_PLACES lists the same codes"
-PROFIT_GROUPS = {"current": "当前价值", "potential": "潜在价值"}
-
-NEGATIVE_RULES = {
-    "dormant": "睡眠户",
-    "inactive_card": "低效信用卡",
-    "bad_credit": "信誉不良记录",
-    "malicious_overdraft": "恶意透支/逃避债务",
+PROFIT_GROUPS = dict(ProfitGroup.choices)
+NEGATIVE_RULES = dict(NegativeRule.choices)
+# The role the CRM proposes to maintain each band (domain.md 3.3).
+PROPOSED_ROLES = {
+    MaintenanceBand.WEALTH_CENTRE: roles.WEALTH_MANAGER, MaintenanceBand.WEALTH: roles.WEALTH_MANAGER,
+    MaintenanceBand.ADOPTED: roles.BRANCH_HEAD, MaintenanceBand.STAFF: roles.RELATIONSHIP_MANAGER,
 }
-PROPOSED_ROLES = {"wealth_centre": "理财经理", "wealth": "理财经理", "adopted": "网点主任", "staff": "客户经理"}
+# An institution's size follows its administrative level (domain.md 3.4).
+INSTITUTION_SIZE_WHEN = " ".join(f"WHEN {sql_text(level)} THEN {sql_text(size)}" for level, size in [
+    (Customer.AdminLevel.PROVINCIAL, CorporateSize.LARGE), (Customer.AdminLevel.MUNICIPAL, CorporateSize.MEDIUM),
+    (Customer.AdminLevel.TOWNSHIP, CorporateSize.SMALL)])
+q = sql_text
 
 # A typed zero: coalesce(f.aum_avg, MONEY_0) keeps numeric(18,2), the column's own type, so the INSERT passes the
 # value through instead of re-coercing it (one numeric(18,2) coercion per column per row costs seconds at 1M).
@@ -126,8 +150,8 @@ BASIS: dict[str, tuple[str, str]] = {
     "facts_3m": ("coalesce(h.n3, 0)", "a.facts_3m"),
     "card_spend_12m": ("coalesce(h.card_spend12, 0)", "a.card_spend_12m"),
     "last_activity": ("coalesce(h.last_txn, c.since)", "a.last_activity"),
-    "prev_rank": ("CASE pa.asset_tier WHEN 'diamond' THEN 3 WHEN 'platinum' THEN 2 WHEN 'gold' THEN 1"
-                  " WHEN 'regular' THEN 0 ELSE -1 END", "a.prev_rank"),
+    "prev_rank": ("CASE pa.asset_tier " + " ".join(f"WHEN {sql_text(t)} THEN {rank}" for rank, t in
+                                                 enumerate(ASSET_TIERS_RANKED)) + " ELSE -1 END", "a.prev_rank"),
     "prev_grace": ("coalesce(pa.grace_months_used, 0)", "a.prev_grace"),
 }
 # Stored as columns of the same name on Assignment (the what-if basis), customer attributes as at close.
@@ -149,7 +173,9 @@ ASSIGNMENT_COLUMNS = [
 ASSET_METRIC_BASIS = {
     RuleVersion.AssetMetric.AVG: "aum_avg", RuleVersion.AssetMetric.END: "aum_end", RuleVersion.AssetMetric.AVG3: "aum_avg3",
 }
-TIER_CASE = "CASE {r} WHEN 3 THEN 'diamond' WHEN 2 THEN 'platinum' WHEN 1 THEN 'gold' ELSE 'regular' END"
+# An asset tier from its rank (0 = the lowest); "{r}" is the rank expression.
+TIER_CASE = ("CASE {r} " + " ".join(f"WHEN {rank} THEN {sql_text(t)}" for rank, t in enumerate(ASSET_TIERS_RANKED)
+                                    if rank) + f" ELSE {sql_text(ASSET_TIERS_RANKED[0])} END")
 
 # Session settings of the engine's statements, measured at 1,000,000 customers (docs/tier_rules.md "Speed"):
 # the hash tables of the history aggregate and the joins fit in memory; JIT compilation of the wide
@@ -159,16 +185,6 @@ ENGINE_SETTINGS = {"work_mem": "256MB", "jit": "off", "max_parallel_workers_per_
 # The rules over a finished history (a CREATE TABLE … AS) do run in parallel: no shared hash table to build
 # per worker, each worker computes its share of the rows. Two workers on the benchmark's two cores.
 PARALLEL_WORKERS = 2
-
-
-def add_months(month: dt.date, n: int) -> dt.date:
-    """First day of the month ``n`` months after ``month`` (negative goes back)."""
-    index = month.year * 12 + month.month - 1 + n
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
-def month_end(month: dt.date) -> dt.date:
-    return add_months(month, 1) - dt.timedelta(days=1)
 
 
 def born_by_for_age(*, end: dt.date, years: int) -> dt.date:
@@ -360,51 +376,51 @@ SELECT s.customer_id, %(m)s::date, %(version_id)s::bigint, s.org_unit_id, s.main
   CASE WHEN s.ind THEN {TIER_CASE.format(r="s.rank")} ELSE '' END,
   CASE WHEN s.ind THEN s.grace ELSE 0 END,
   CASE WHEN NOT s.ind THEN ''
-       WHEN s.neg <> '' THEN 'negative'
-       WHEN s.profit >= %(profit_cutoff)s AND s.stability >= %(stability_cutoff)s THEN 'vip'
-       WHEN s.profit >= %(profit_cutoff)s THEN 'potential'
-       WHEN s.stability >= %(stability_cutoff)s THEN 'mass'
-       ELSE 'negative' END,
+       WHEN s.neg <> '' THEN {q(ValueSegment.NEGATIVE)}
+       WHEN s.profit >= %(profit_cutoff)s AND s.stability >= %(stability_cutoff)s THEN {q(ValueSegment.VIP)}
+       WHEN s.profit >= %(profit_cutoff)s THEN {q(ValueSegment.POTENTIAL)}
+       WHEN s.stability >= %(stability_cutoff)s THEN {q(ValueSegment.MASS)}
+       ELSE {q(ValueSegment.NEGATIVE)} END,
   CASE WHEN s.ind THEN s.profit END,
   CASE WHEN s.ind THEN s.stability END,
   CASE WHEN s.ind THEN s.neg ELSE '' END,
   CASE WHEN NOT s.ind OR NOT s.in_programme THEN ''
-       WHEN s.aum_avg >= %(band_wealth_centre_min)s THEN 'wealth_centre'
-       WHEN s.aum_avg >= %(band_wealth_min)s THEN 'wealth'
-       WHEN s.aum_avg >= %(band_adopted_min)s OR s.senior THEN 'adopted'
-       ELSE 'staff' END,
+       WHEN s.aum_avg >= %(band_wealth_centre_min)s THEN {q(MaintenanceBand.WEALTH_CENTRE)}
+       WHEN s.aum_avg >= %(band_wealth_min)s THEN {q(MaintenanceBand.WEALTH)}
+       WHEN s.aum_avg >= %(band_adopted_min)s OR s.senior THEN {q(MaintenanceBand.ADOPTED)}
+       ELSE {q(MaintenanceBand.STAFF)} END,
   CASE WHEN NOT s.ind OR NOT s.in_programme THEN ''
-       WHEN s.aum_avg >= %(band_wealth_min)s THEN '理财经理'
-       WHEN s.aum_avg >= %(band_adopted_min)s OR s.senior THEN '网点主任'
-       ELSE '客户经理' END,
+       WHEN s.aum_avg >= %(band_wealth_min)s THEN {q(PROPOSED_ROLES[MaintenanceBand.WEALTH])}
+       WHEN s.aum_avg >= %(band_adopted_min)s OR s.senior THEN {q(PROPOSED_ROLES[MaintenanceBand.ADOPTED])}
+       ELSE {q(PROPOSED_ROLES[MaintenanceBand.STAFF])} END,
   CASE WHEN s.ind THEN ''
-       WHEN s.kind = 'institution' THEN CASE s.admin_level WHEN 'provincial' THEN 'large'
-            WHEN 'municipal' THEN 'medium' WHEN 'township' THEN 'small' ELSE 'micro' END
+       WHEN s.kind = {q(Customer.Kind.INSTITUTION)} THEN CASE s.admin_level {INSTITUTION_SIZE_WHEN}
+            ELSE {q(CorporateSize.MICRO)} END
        WHEN s.credit_customer AND s.total_assets IS NOT NULL THEN CASE
-            WHEN s.total_assets >= %(assets_extra_large_min)s THEN 'extra_large'
-            WHEN s.total_assets >= %(assets_large_min)s THEN 'large'
-            WHEN s.total_assets >= %(assets_medium_min)s THEN 'medium'
-            WHEN s.total_assets >= %(assets_small_min)s THEN 'small' ELSE 'micro' END
+            WHEN s.total_assets >= %(assets_extra_large_min)s THEN {q(CorporateSize.EXTRA_LARGE)}
+            WHEN s.total_assets >= %(assets_large_min)s THEN {q(CorporateSize.LARGE)}
+            WHEN s.total_assets >= %(assets_medium_min)s THEN {q(CorporateSize.MEDIUM)}
+            WHEN s.total_assets >= %(assets_small_min)s THEN {q(CorporateSize.SMALL)} ELSE {q(CorporateSize.MICRO)} END
        ELSE CASE
-            WHEN coalesce(s.registered_capital, 0) >= %(capital_extra_large_min)s THEN 'extra_large'
-            WHEN coalesce(s.registered_capital, 0) >= %(capital_large_min)s THEN 'large'
-            WHEN coalesce(s.registered_capital, 0) >= %(capital_medium_min)s THEN 'medium'
-            WHEN coalesce(s.registered_capital, 0) >= %(capital_small_min)s THEN 'small' ELSE 'micro' END
+            WHEN coalesce(s.registered_capital, 0) >= %(capital_extra_large_min)s THEN {q(CorporateSize.EXTRA_LARGE)}
+            WHEN coalesce(s.registered_capital, 0) >= %(capital_large_min)s THEN {q(CorporateSize.LARGE)}
+            WHEN coalesce(s.registered_capital, 0) >= %(capital_medium_min)s THEN {q(CorporateSize.MEDIUM)}
+            WHEN coalesce(s.registered_capital, 0) >= %(capital_small_min)s THEN {q(CorporateSize.SMALL)} ELSE {q(CorporateSize.MICRO)} END
   END,
   CASE WHEN s.ind THEN ''
        WHEN s.deposit_avg >= %(class1_deposit_min)s
-            OR coalesce(s.target_credit, 0) >= %(class1_target_credit_min)s THEN 'class_1'
-       WHEN s.deposit_avg >= %(class2_deposit_min)s THEN 'class_2' ELSE 'class_3' END,
+            OR coalesce(s.target_credit, 0) >= %(class1_target_credit_min)s THEN {q(DepositClass.CLASS_1)}
+       WHEN s.deposit_avg >= %(class2_deposit_min)s THEN {q(DepositClass.CLASS_2)} ELSE {q(DepositClass.CLASS_3)} END,
   CASE WHEN s.ind THEN ''
        WHEN s.v_contribution >= %(strategic_min_contribution)s
-            AND s.v_product_count >= %(strategic_min_products)s THEN 'strategic'
+            AND s.v_product_count >= %(strategic_min_products)s THEN {q(CorporateClass.STRATEGIC)}
        WHEN s.v_contribution >= %(premium_min_contribution)s
-            AND s.v_product_count >= %(premium_min_products)s THEN 'premium'
+            AND s.v_product_count >= %(premium_min_products)s THEN {q(CorporateClass.PREMIUM)}
        WHEN s.v_contribution >= %(effective_min_contribution)s
-            AND s.v_product_count >= %(effective_min_products)s THEN 'effective'
+            AND s.v_product_count >= %(effective_min_products)s THEN {q(CorporateClass.EFFECTIVE)}
        WHEN s.v_contribution >= %(nurture_min_contribution)s
-            AND s.v_product_count >= %(nurture_min_products)s THEN 'nurture'
-       ELSE 'adjust' END{indicator_out}{basis_out}
+            AND s.v_product_count >= %(nurture_min_products)s THEN {q(CorporateClass.NURTURE)}
+       ELSE {q(CorporateClass.ADJUST)} END{indicator_out}{basis_out}
 FROM (
   SELECT p.*,
     round((%(profit_current_weight)s::numeric * ({_weighted_sum(current)})
@@ -432,7 +448,7 @@ FROM (
             AND b.prev_grace + 1 <= %(downgrade_grace_months)s)))) AS in_programme, {FENCE} AS fence_p{points_sql}
     FROM (
       SELECT {basis_sql},
-        {BASIS["kind"][which]} = 'individual' AS ind,
+        {BASIS["kind"][which]} = {q(Customer.Kind.INDIVIDUAL)} AS ind,
         {metric} AS metric,
         CASE WHEN {metric} >= %(diamond_min)s THEN 3 WHEN {metric} >= %(platinum_min)s THEN 2
              WHEN {metric} >= %(gold_min)s THEN 1 ELSE 0 END AS raw_rank,
@@ -529,23 +545,23 @@ TIER_CHANGE_COLUMNS = ["customer_id", "month", "field", "from_value", "to_value"
 # A row's id: month_row_id_sql × 4 + the field's number (three fields per customer and month).
 TIER_CHANGE_FIELD_NUMBER = "CASE e.field WHEN 'asset_tier' THEN 1 WHEN 'value_segment' THEN 2 ELSE 3 END"
 
-TIER_CHANGE_SQL = """
+TIER_CHANGE_SQL = f"""
 SELECT a.customer_id, a.month, x.field, x.from_v, x.to_v, CASE WHEN x.to_r > x.from_r THEN 'up' ELSE 'down' END
 FROM segmentation_assignment a
 JOIN segmentation_assignment p ON p.customer_id = a.customer_id AND p.month = %(prev)s
 CROSS JOIN LATERAL (VALUES
   ('asset_tier', p.asset_tier, a.asset_tier,
-   array_position(ARRAY['','regular','gold','platinum','diamond']::varchar[], p.asset_tier),
-   array_position(ARRAY['','regular','gold','platinum','diamond']::varchar[], a.asset_tier)),
+   array_position({sql_rank_array(ASSET_TIERS_RANKED)}, p.asset_tier),
+   array_position({sql_rank_array(ASSET_TIERS_RANKED)}, a.asset_tier)),
   ('value_segment', p.value_segment, a.value_segment,
-   array_position(ARRAY['','negative','mass','potential','vip']::varchar[], p.value_segment),
-   array_position(ARRAY['','negative','mass','potential','vip']::varchar[], a.value_segment)),
+   array_position({sql_rank_array(VALUE_SEGMENTS_RANKED)}, p.value_segment),
+   array_position({sql_rank_array(VALUE_SEGMENTS_RANKED)}, a.value_segment)),
   ('maintenance_band', p.maintenance_band, a.maintenance_band,
-   array_position(ARRAY['','staff','adopted','wealth','wealth_centre']::varchar[], p.maintenance_band),
-   array_position(ARRAY['','staff','adopted','wealth','wealth_centre']::varchar[], a.maintenance_band))
+   array_position({sql_rank_array(MAINTENANCE_BANDS_RANKED)}, p.maintenance_band),
+   array_position({sql_rank_array(MAINTENANCE_BANDS_RANKED)}, a.maintenance_band))
 ) AS x(field, from_v, to_v, from_r, to_r)
 WHERE a.month = %(m)s AND x.from_v <> x.to_v
-"""
+"""  # noqa: S608 — vocabulary constants, no input
 
 
 def tier_changes_insert(*, month: dt.date) -> int:

@@ -196,6 +196,8 @@ class RuleVersionChange(models.Model):
 class MonthClose(TimeStampedModel):
     """The state of one month: closed months are immutable until an admin reopens them."""
 
+    timings: dict[str, float]  # not a column: set by month_close on the row it returns ({step: seconds})
+
     class State(models.TextChoices):
         OPEN = "open", _("未结")
         CLOSED = "closed", _("已月结")

@@ -210,7 +210,7 @@ def customer_tier_explanation(*, customer) -> dict:
         weights[item["code"]] = ("profit", item.get("group"), item["weight"], item["full_value"])
     for item in version.stability_indicators:
         weights[item["code"]] = ("stability", "", item["weight"], item["full_value"])
-    indicators = {"profit": [], "stability": []}
+    indicators: dict[str, list] = {"profit": [], "stability": []}
     for code, (score, group, weight, full) in weights.items():
         value, points = (current.indicators or {}).get(code, (None, 0))
         indicators[score].append({

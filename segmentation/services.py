@@ -15,9 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from crm import months
+from crm.model_fields import concrete_field, field_label
 from customers.models import CustomerMonth, MonthlyBalance
-from customers.services import facts
+from segmentation import facts
 
 from . import close_steps, engine, standing
 from .models import (
@@ -46,8 +46,8 @@ def _increasing(version: RuleVersion, fields: list[str], label: str) -> list[str
     for i in range(len(fields) - 1):
         f1, f2, a, b = fields[i], fields[i + 1], values[i], values[i + 1]
         if not a < b:
-            name1 = RuleVersion._meta.get_field(f1).verbose_name
-            name2 = RuleVersion._meta.get_field(f2).verbose_name
+            name1 = field_label(RuleVersion, f1)
+            name2 = field_label(RuleVersion, f2)
             return [_("%(label)s：阈值必须严格递增（%(a)s %(va)s 应小于 %(b)s %(vb)s）")
                     % {"label": label, "a": name1, "va": a, "b": name2, "vb": b}]
     return []
@@ -122,7 +122,7 @@ def rule_version_errors(version: RuleVersion) -> list[str]:
     for field in ["profit_cutoff", "stability_cutoff", "profit_current_weight", "profit_potential_weight"]:
         value = getattr(version, field)
         if value is None or not Decimal(0) <= value <= Decimal(100):
-            errors.append(_("%(name)s 应在0–100之间") % {"name": RuleVersion._meta.get_field(field).verbose_name})
+            errors.append(_("%(name)s 应在0–100之间") % {"name": field_label(RuleVersion, field)})
     if (version.profit_current_weight or 0) + (version.profit_potential_weight or 0) != 100:
         errors.append(_("盈利性：当前价值权重与潜在价值权重合计应为100%"))
     errors += _indicator_errors(version.profit_indicators, label=_("盈利性指标"), grouped=True)
@@ -130,7 +130,7 @@ def rule_version_errors(version: RuleVersion) -> list[str]:
     for field in ["deposit_ftp_rate", "loan_ftp_rate"]:
         value = getattr(version, field)
         if value is None or not Decimal(0) <= value <= Decimal(100):
-            errors.append(_("%(name)s 应在0–100之间") % {"name": RuleVersion._meta.get_field(field).verbose_name})
+            errors.append(_("%(name)s 应在0–100之间") % {"name": field_label(RuleVersion, field)})
     if version.dormant_months < 1:
         errors.append(_("睡眠户无交易月数至少为1"))
     return errors
@@ -160,7 +160,7 @@ def rule_version_save(*, version: RuleVersion, by=None, old: RuleVersion | None 
     if version.author_id is None and by is not None:
         version.author = by
     version.save()
-    fields = [f for f in rule_parameter_fields()] + [RuleVersion._meta.get_field("change_note")]
+    fields = [f for f in rule_parameter_fields()] + [concrete_field(RuleVersion, "change_note")]
     changes = []
     for field in fields:
         before = _as_text(field.value_from_object(old), field) if old is not None else ""
@@ -210,14 +210,6 @@ def rule_version_in_force(*, month: dt.date) -> RuleVersion | None:
 
 
 # ---------------------------------------------------------------- month close
-
-def month_parse(value: str) -> dt.date:
-    """'2024-06' → date(2024, 6, 1); MonthCloseError (Chinese) for anything else."""
-    try:
-        return months.month_parse(value)
-    except months.MonthFormatError as exc:
-        raise MonthCloseError(str(exc)) from None
-
 
 def _facts_build(*, month: dt.date, version: RuleVersion) -> int:
     """The facts step: the month's CustomerMonth partition from its balances, with the version's FTP rates."""

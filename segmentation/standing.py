@@ -13,8 +13,11 @@ import datetime as dt
 from django.db import connection
 
 from crm.pgindexes import secondary_indexes_dropped
+from customers.models import Customer, CustomerStanding
 
-STANDING_TABLE = "customers_customerstanding"
+from .models import Assignment
+
+STANDING_TABLE = CustomerStanding._meta.db_table
 
 # A customer without an assignment this month (created while the close ran) starts blank, as on creation.
 STANDING_SQL = f"""
@@ -23,10 +26,10 @@ INSERT INTO {STANDING_TABLE} (customer_id, org_unit_id, maintainer_id, aum, aum_
 SELECT c.id, c.org_unit_id, c.maintainer_id, coalesce(a.aum_avg, 0), a.month, coalesce(a.asset_tier, ''),
   coalesce(a.value_segment, ''), coalesce(a.maintenance_band, ''), a.profit_score, a.stability_score,
   coalesce(a.corporate_size, ''), coalesce(a.deposit_class, ''), coalesce(a.corporate_class, '')
-FROM customers_customer c
-LEFT JOIN segmentation_assignment a ON a.customer_id = c.id AND a.month = %(m)s
+FROM {Customer._meta.db_table} c
+LEFT JOIN {Assignment._meta.db_table} a ON a.customer_id = c.id AND a.month = %(m)s
 ORDER BY c.id
-"""  # noqa: S608 — a fixed table name
+"""  # noqa: S608 — table names from the models
 
 
 def standing_rebuild(*, month: dt.date) -> int:

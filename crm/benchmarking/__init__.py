@@ -1,5 +1,6 @@
-"""The performance benchmark: a registry of cases, a dedicated database filled by COPY, and a timing runner.
+"""The benchmark's case registry: the decorators an app uses to add a timed case.
 
-Apps add cases in ``<app>/benchmarks.py`` with ``@benchmark_case`` (see registry.py); the
-issue-2 cases live in cases.py. Run with ``python manage.py benchmark``.
+The framework that runs the cases (dedicated database, data generation, runner, the ``benchmark``
+command) is the ``benchmarks`` package beside the apps; its cases live there too (cases.py for pages
+and imports, engine_cases.py for the month close, …). Run with ``python manage.py benchmark``.
 """

@@ -8,12 +8,8 @@ Resources (``@bench_resource("name")``) are built once, before timing, from the 
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass, field
-
-from django.apps import apps
 
 
 class CaseUnavailable(Exception):
@@ -91,13 +87,3 @@ def bench_report(func):
     """Register ``func(ctx, write)``: printed after the table (e.g. EXPLAIN plans)."""
     REGISTRY.reports.append(func)
     return func
-
-
-def discover() -> Registry:
-    """Import the built-in cases and every installed app's ``benchmarks`` module."""
-    importlib.import_module("crm.benchmarking.cases")
-    for app_config in apps.get_app_configs():
-        module = f"{app_config.name}.benchmarks"
-        if importlib.util.find_spec(module) is not None:
-            importlib.import_module(module)
-    return REGISTRY

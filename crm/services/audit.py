@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Protocol
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import HttpRequest
 
 from crm.models import AccessLog
 
+CUSTOMER_MODEL = "customers.Customer"
 
-def client_ip(request: HttpRequest | None) -> str | None:
+
+class ClientRequest(Protocol):
+    """What the access log reads of a request: its headers, for the client address."""
+
+    META: dict
+
+
+def client_ip(request: ClientRequest | None) -> str | None:
     """The client's IP address, honouring the proxy settings django-axes uses (AXES_IPWARE_*)."""
     if request is None:
         return None
@@ -25,7 +32,7 @@ def access_log_record(
     user,
     action: str,
     target: Any = None,
-    request: HttpRequest | None = None,
+    request: ClientRequest | None = None,
     detail: dict | None = None,
 ) -> AccessLog:
     """Append one row to the access log (reveal, export, import, handover, login…).
@@ -33,9 +40,8 @@ def access_log_record(
     ``target`` is a customer (linked), or anything else (stored as text, e.g. a file name or a report).
     Call it inside the transaction of the action it records.
     """
-    from customers.models import Customer
-
-    customer = target if isinstance(target, Customer) else None
+    # A customer is linked (the foundation knows it only by its label, never by importing the app).
+    customer = target if getattr(getattr(target, "_meta", None), "label", None) == CUSTOMER_MODEL else None
     if customer is not None:
         target_text = customer.customer_no
     elif target is None:

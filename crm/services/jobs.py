@@ -39,7 +39,7 @@ class JobActionError(Exception):
 
 def job_describe(job: Job) -> str:
     """“月结（#12，admin 于 2026-11-02 10:01 提交，运行中）” — what a second request is told."""
-    who = job.started_by.username if job.started_by_id else _("系统计划任务")
+    who = job.started_by.username if job.started_by is not None else _("系统计划任务")
     return _("%(kind)s（#%(id)s，%(who)s 于 %(at)s 提交，%(state)s）") % {
         "kind": job.get_kind_display(), "id": job.pk, "who": who,
         "at": date_format(timezone.localtime(job.created_at), "Y-m-d H:i"), "state": job.get_state_display()}

@@ -40,6 +40,9 @@ INSTALLED_APPS = [
     "segmentation",
     "service_tiers",
     "reports",
+    # Beside the apps, above them all: the demo bank (seed_demo) and the benchmark framework (benchmark).
+    "demo",
+    "benchmarks",
 ]
 
 MIDDLEWARE = [
@@ -57,6 +60,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "crm.middleware.NoStoreForAuthenticatedMiddleware",
+    "crm.middleware.DomainErrorMiddleware",
     # Last, as django-axes requires: turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -98,7 +102,7 @@ AUTHENTICATION_BACKENDS = [
     # First, so a locked-out username/IP is refused before the password is even checked.
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
-    # Object grants (one customer shared by a branch head); crm.scoping reads the same tables in SQL.
+    # Object grants (one customer shared by a branch head); customers.scoping reads the same tables in SQL.
     "guardian.backends.ObjectPermissionBackend",
 ]
 LOGIN_URL = "/accounts/login/"

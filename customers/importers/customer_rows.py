@@ -9,7 +9,8 @@ import pandas as pd
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from crm.masking import mask_mobile
+from crm.models import OrgUnit, User
+from customers.masking import mask_mobile
 from customers.models import Customer, Lookup
 from customers.validators import validate_mobile, validate_resident_id
 
@@ -60,8 +61,6 @@ class References:
 
     @classmethod
     def load(cls) -> References:
-        from crm.models import OrgUnit, User
-
         def lookups(kind: str) -> dict[str, int]:
             mapping: dict[str, int] = {}
             for pk, code, name in Lookup.objects.filter(kind=kind, active=True).values_list("pk", "code", "name"):

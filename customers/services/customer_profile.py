@@ -7,6 +7,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Model
 
+from crm.model_fields import concrete_field
 from crm.models import User
 from customers.models import Customer
 
@@ -23,7 +24,7 @@ PROFILE_FIELDS = [
 
 def _stored(customer: Customer, name: str) -> Any:
     # Foreign keys compare by id, so no query per lookup field.
-    return getattr(customer, Customer._meta.get_field(name).attname)
+    return getattr(customer, concrete_field(Customer, name).attname)
 
 
 def _comparable(value: Any) -> Any:
@@ -45,6 +46,6 @@ def customer_update(*, customer: Customer, data: dict[str, Any], by: User) -> li
         return []
     for name in changed:
         setattr(customer, name, data[name])
-    customer._history_user = by
+    customer._history_user = by  # type: ignore[attr-defined]  # simple_history reads the author from here
     customer.save(update_fields=[*changed, "updated_at"])
     return changed

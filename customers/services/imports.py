@@ -9,7 +9,6 @@ so a re-import of the same file changes nothing and reports it as unchanged.
 
 from __future__ import annotations
 
-import calendar
 import io
 from collections.abc import Callable
 from datetime import date
@@ -24,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.models import AccessLog
+from crm.months import month_end
 from crm.services.audit import access_log_record
 from customers.importers.balance_rows import TEMP_COLUMNS as BALANCE_TEMP_COLUMNS
 from customers.importers.balance_rows import check_balance_chunk
@@ -271,7 +271,7 @@ def balances_import(
     Customers must exist (import the customers file first). A closed month is refused.
     """
     month = month.replace(day=1)
-    month_end = month.replace(day=calendar.monthrange(month.year, month.month)[1])
+    last_day = month_end(month)
     limit = _max_rows(max_rows)
 
     def work(result: ImportResult) -> None:
@@ -287,7 +287,7 @@ def balances_import(
             cursor.execute("SET LOCAL work_mem = '256MB'")
             _create_temp(cursor, _BALANCE_TEMP, BALANCE_TEMP_COLUMNS)
             for chunk in table.chunks:
-                checked = check_balance_chunk(chunk, table.headers, result.errors, month_end=month_end, today=today)
+                checked = check_balance_chunk(chunk, table.headers, result.errors, month_end=last_day, today=today)
                 _copy(cursor, _BALANCE_TEMP, columns, checked)
                 result.rows += len(checked)
                 if progress:

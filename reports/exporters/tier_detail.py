@@ -49,7 +49,7 @@ class CustomerTierDetail(SheetExporter):
         )
         for no, name, org, maint, aum, tier, seg, band, p, s, neg, version in qs.iterator(chunk_size=5000):
             yield [no, name, org, maint, aum, tiers.get(tier, ""), segments.get(seg, ""), bands.get(band, ""),
-                   p, s, NEGATIVE_RULES.get(neg, ""), f"v{version}"]
+                   p, s, str(NEGATIVE_RULES.get(neg, "")), f"v{version}"]
 
 
 @register

@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 
 from crm.models import AccessLog
-from crm.scoping import editable_customers, visible_customers, visible_standings
-from crm.services.access import customer_grant_access, customer_revoke_access
+from customers.scoping import editable_customers, visible_customers, visible_standings
+from customers.services.access import customer_grant_access, customer_revoke_access
 from tests.crm.access_setup import ID_A, MOBILE_A
 from tests.factories import CustomerFactory
 
@@ -227,7 +227,7 @@ def test_role_groups_carry_their_permissions(db):
 
 
 def test_grants_in_admin_follow_the_scope(client, head_a, wm_a, sysadmin, cust_a, django_assert_max_num_queries):
-    from crm.services.access import customer_grant_access
+    from customers.services.access import customer_grant_access
 
     customer_grant_access(customer=cust_a, to=wm_a, level="view", by=head_a)
     client.force_login(sysadmin)  # configures the system, browses no customer

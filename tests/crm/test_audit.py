@@ -67,7 +67,7 @@ def test_history_panel_shows_who_changed_what_from_to(client, head_a, rm_a1, cus
 
 def test_branch_auditor_sees_only_their_subtree_in_the_access_log(org_tree, rm_a1, rm_b1, cust_a, cust_b):
     from crm import roles
-    from crm.selectors import access_log_list
+    from customers.access_selectors import access_log_list
     from tests.factories import UserFactory
 
     # given actions in outlet A and outlet B

@@ -9,8 +9,9 @@ from django.test import Client
 from django.urls import reverse
 
 from crm.models import AccessLog, Handover
-from crm.services.handover import customer_handover, user_deactivate
+from crm.services.staff import user_deactivate
 from customers.models import Customer
+from customers.services.handover import customer_handover
 from tests.factories import CustomerFactory
 
 

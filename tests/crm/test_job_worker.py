@@ -77,8 +77,8 @@ def _bank_with_balances_file(tmp_path, customers: int):
     """A bank of ``customers`` customers with 4 accounts each, and the benchmark's balances CSV of every account."""
     from types import SimpleNamespace
 
-    from crm.benchmarking.cases import _balances_csv, _import_month
-    from crm.benchmarking.datagen import bench_data_generate
+    from benchmarks.cases import _balances_csv, _import_month
+    from benchmarks.datagen import bench_data_generate
 
     data_month = date(2026, 8, 1)
     bench_data_generate(customers=customers, aum_month=data_month, log=lambda _message: None)

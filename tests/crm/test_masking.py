@@ -1,4 +1,4 @@
-from crm.masking import mask_id_number, mask_mobile
+from customers.masking import mask_id_number, mask_mobile
 
 
 def test_short_identifiers_are_masked_entirely():

@@ -1,4 +1,4 @@
-from crm.scoping import visible_customers
+from customers.scoping import visible_customers
 from tests.factories import CustomerFactory
 
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from customers.models import CustomerMonth, MonthlyBalance
-from customers.services.facts import customer_months_build
+from segmentation.facts import customer_months_build
 from tests.factories import AccountFactory, CustomerFactory
 
 JAN = date(2025, 1, 1)

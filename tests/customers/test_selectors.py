@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
-from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 
+from crm.errors import NotFound
 from customers.models import Customer
 from customers.selectors import (
     CappedPaginator,
@@ -106,7 +106,7 @@ def test_customer_360_is_scoped_and_keeps_the_last_twelve_months(org_tree, rm_a1
     assert len(data["months"]) == 12
     assert data["chart"]["labels"][0] == "2024-03" and data["chart"]["labels"][-1] == "2025-02"
     assert [c.summary for c in data["contacts"]] == ["新", "旧"]
-    with pytest.raises(Http404):
+    with pytest.raises(NotFound):
         customer_360(user=rm_a1, pk=theirs.pk)
 
 

@@ -9,8 +9,8 @@ from types import SimpleNamespace
 import pytest
 from playwright.sync_api import expect
 
-from crm.benchmarking.cases import _balances_csv, _import_month
-from crm.benchmarking.datagen import bench_data_generate
+from benchmarks.cases import _balances_csv, _import_month
+from benchmarks.datagen import bench_data_generate
 from crm.models import Job
 from customers.models import MonthlyBalance
 from tests.factories import UserFactory

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
-from segmentation.engine import add_months, month_end
+from crm.months import add_months, month_end
 
 TIERS = ["regular", "gold", "platinum", "diamond"]
 RATINGS = {"AAA": 100, "AA": 85, "A": 70, "BBB": 55, "BB": 40, "B": 25}

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
+from crm.months import add_months
 from segmentation import engine
-from segmentation.engine import add_months
 from segmentation.models import Assignment, RuleVersion, TierChange
 from tests.factories import CustomerFactory
 from tests.segmentation.factories import MONTH, draft_version, fact, individual

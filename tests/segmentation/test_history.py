@@ -8,10 +8,11 @@ from decimal import Decimal
 
 from django.db import connection
 
+from crm.months import add_months
 from crm.partitions import month_partition_exists, month_partitions_since_drop
 from customers.models import CustomerMonth
 from segmentation import engine, services
-from segmentation.engine import HISTORY_TABLE, add_months
+from segmentation.engine import HISTORY_TABLE
 from segmentation.models import Assignment
 from tests.segmentation.factories import MONTH, fact, individual
 

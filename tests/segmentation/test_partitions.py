@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from django.db import DatabaseError, connection, transaction
 
+from crm.months import add_months
 from crm.partitions import month_partition_build, partition_name
 from segmentation import engine, services
-from segmentation.engine import add_months
 from segmentation.models import Assignment, TierChange
 from tests.segmentation.factories import MONTH, fact, individual
 

@@ -9,9 +9,9 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from crm.months import add_months
 from customers.models import CustomerMonth
 from segmentation import engine
-from segmentation.engine import add_months
 from segmentation.models import Assignment, RuleVersion
 from tests.factories import CustomerFactory
 from tests.segmentation import reference

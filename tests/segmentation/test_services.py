@@ -11,9 +11,9 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from crm.months import add_months
 from customers.models import CustomerStanding
 from segmentation import engine, services
-from segmentation.engine import add_months
 from segmentation.models import Assignment, MonthClose, MonthReopen, RuleVersion, RuleVersionChange, TierChange
 from segmentation.selectors import whatif_compute
 from tests.factories import UserFactory

@@ -12,8 +12,8 @@ from decimal import Decimal
 
 from django.db import connection
 
+from crm.months import add_months
 from segmentation import engine, services
-from segmentation.engine import add_months
 from segmentation.models import Assignment, RuleVersion
 from segmentation.selectors import whatif_compute
 from tests.factories import CustomerFactory

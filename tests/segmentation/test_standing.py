@@ -8,8 +8,8 @@ import pytest
 from django.db import connection
 
 from crm.pgindexes import secondary_indexes
-from crm.scoping import visible_customers, visible_standings
 from customers.models import Customer, CustomerStanding
+from customers.scoping import visible_customers, visible_standings
 from segmentation import services
 from tests.factories import CustomerFactory, UserFactory
 from tests.segmentation.factories import MONTH, fact, individual

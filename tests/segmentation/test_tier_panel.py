@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.template import Context, Template
 
+from crm.months import add_months
 from segmentation import services
-from segmentation.engine import add_months
 from tests.factories import CustomerFactory
 from tests.segmentation.factories import MONTH, fact, individual
 

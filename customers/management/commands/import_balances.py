@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -14,13 +13,6 @@ from customers.management.commands.import_customers import report
 from customers.services.imports import balances_import
 
 
-def parse_month(value: str) -> date:
-    try:
-        return month_parse(value)
-    except MonthFormatError as exc:
-        raise CommandError(str(exc)) from None
-
-
 class Command(BaseCommand):
     help = "导入一个月的账户余额（.xlsx 或 .csv；全部成功或全部不写入；重复导入同一文件不会再改变数据）。"
 
@@ -29,7 +21,10 @@ class Command(BaseCommand):
         parser.add_argument("--month", required=True, help="YYYY-MM")
 
     def handle(self, *args, file: Path, month: str, **options):
-        first_day = parse_month(month)
+        try:
+            first_day = month_parse(month)
+        except MonthFormatError as exc:
+            raise CommandError(str(exc)) from None
         if not file.is_file():
             raise CommandError(f"找不到文件：{file}")
         progress = TerminalProgress(self.stdout._out, description="导入余额")

@@ -6,8 +6,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from crm.months import MonthFormatError, month_parse
 from reports.services import ReportError, report_context_build, report_xlsx_write
-from segmentation.services import MonthCloseError, month_parse
+from segmentation.services import MonthCloseError
 
 
 class Command(BaseCommand):
@@ -26,6 +27,6 @@ class Command(BaseCommand):
             if options["format"] == "pdf":
                 raise ReportError("PDF 格式报表尚未提供，请使用 --format xlsx")
             names = report_xlsx_write(context=context, output=Path(options["output"]))
-        except (MonthCloseError, ReportError) as exc:
+        except (MonthCloseError, MonthFormatError, ReportError) as exc:
             raise CommandError(str(exc), returncode=1) from None
         self.stdout.write(self.style.SUCCESS(f"已导出 {options['output']}：{'、'.join(names)}"))

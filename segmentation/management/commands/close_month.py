@@ -7,8 +7,9 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from crm.month_lock import MonthLocked, month_lock
+from crm.months import MonthFormatError, month_parse
 from crm.terminal_progress import TerminalProgress
-from segmentation.services import MonthCloseError, month_close, month_parse
+from segmentation.services import MonthCloseError, month_close
 
 
 class Command(BaseCommand):
@@ -24,7 +25,7 @@ class Command(BaseCommand):
             month = month_parse(options["month"])
             with month_lock(month):
                 row = month_close(month=month, progress=progress)
-        except (MonthCloseError, MonthLocked) as exc:
+        except (MonthCloseError, MonthFormatError, MonthLocked) as exc:
             raise CommandError(str(exc), returncode=1) from None
         finally:
             progress.close()

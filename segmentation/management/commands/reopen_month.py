@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from segmentation.services import MonthCloseError, month_parse, month_reopen
+from crm.months import MonthFormatError, month_parse
+from segmentation.services import MonthCloseError, month_reopen
 
 
 class Command(BaseCommand):
@@ -18,6 +19,6 @@ class Command(BaseCommand):
         try:
             month = month_parse(options["month"])
             month_reopen(month=month, reason=options["reason"])
-        except MonthCloseError as exc:
+        except (MonthCloseError, MonthFormatError) as exc:
             raise CommandError(str(exc), returncode=1) from None
         self.stdout.write(self.style.SUCCESS(f"{month:%Y-%m} 已重新打开"))

@@ -13,11 +13,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
+from crm.benchmarking.registry import CaseFailed, CaseUnavailable, bench_report, bench_resource, benchmark_case
 from crm.models import OrgUnit
-from crm.scoping import visible_customers
 from customers.models import AccountType, MonthlyBalance
-
-from .registry import CaseFailed, CaseUnavailable, bench_report, bench_resource, benchmark_case
+from customers.scoping import visible_customers
+from customers.services.imports import balances_import
 
 LIST_URL = "/customers/"
 IMPORT_ROWS = 1_000_000
@@ -152,10 +152,6 @@ def _clear_import_month(ctx, balances_csv) -> None:
 )
 def import_balances(ctx, balances_csv) -> dict:
     """balances_import of one month's CSV (1,000,000 rows at full size) through the real service."""
-    try:
-        from customers.services.imports import balances_import
-    except ImportError as exc:
-        raise CaseUnavailable("customers.services.imports.balances_import 尚未实现") from exc
     result = balances_import(file=balances_csv, month=_import_month(ctx), max_rows=None)
     errors = getattr(result, "errors", None) or []
     file_error = getattr(result, "file_error", None)

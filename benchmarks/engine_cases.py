@@ -1,4 +1,4 @@
-"""Benchmark cases of the tier engine (discovered by crm.benchmarking).
+"""Benchmark cases of the tier engine (discovered by benchmarks.runner).
 
 History: 13 months × 1M customers × 4 accounts of MonthlyBalance would be 52M rows, too heavy
 for the benchmark machine, so the untimed resource writes the *facts* of the 12 previous months
@@ -19,6 +19,7 @@ from customers.models import Customer, CustomerMonth
 from segmentation import engine, services
 from segmentation.engine import add_months
 from segmentation.models import MonthClose, RuleVersion
+from segmentation.selectors import whatif_compute
 
 NAIVE_SAMPLE = 10_000
 
@@ -229,8 +230,6 @@ def assignment_vs_floor(ctx, segmentation_history) -> dict:
                 count_queries=False)
 def whatif_case(ctx, segmentation_history) -> dict:
     """What-if preview of a draft (gold threshold 8万) on the previous closed month."""
-    from segmentation.selectors import whatif_compute
-
     base = services.rule_version_in_force(month=segmentation_history["prev"])
     with transaction.atomic():
         draft = RuleVersion(**{f.attname: getattr(base, f.attname) for f in RuleVersion._meta.concrete_fields

@@ -10,31 +10,34 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from crm.access_forms import AccessLogFilterForm, GrantForm, HandoverForm
 from crm.models import User
-from crm.scoping import org_subtree_customers
-from crm.selectors import access_log_list, handovers_visible
-from crm.services.access import customer_grant_access, customer_reveal, customer_revoke_access
-from crm.services.handover import customer_handover, handover_receivers, handover_sources
+from customers.access_forms import AccessLogFilterForm, GrantForm, HandoverForm
+from customers.access_selectors import (
+    access_log_list,
+    grant_receivers,
+    handover_candidates,
+    handover_receivers,
+    handover_sources,
+    handovers_visible,
+)
+from customers.scoping import org_subtree_customers
+from customers.services.access import customer_grant_access, customer_reveal, customer_revoke_access
+from customers.services.handover import customer_handover
 
 
 @require_POST
 def customer_reveal_view(request, pk: int):
     """Show one customer's full ID number and mobile once (logged); 404 outside scope, 403 without permission."""
     customer = customer_reveal(user=request.user, customer_pk=pk, request=request)
-    template = "crm/reveal.html#revealed" if request.htmx else "crm/reveal.html"
+    template = "customers/access/reveal.html#revealed" if request.htmx else "customers/access/reveal.html"
     return render(request, template, {"customer": customer})
-
-
-def _grant_receivers(*, by: User, customer):
-    return handover_receivers(by=by).exclude(pk=by.pk).exclude(pk=customer.maintainer_id or 0)
 
 
 @require_POST
 @permission_required("crm.grant_customer_access", raise_exception=True)
 def customer_grant_view(request, pk: int):
     customer = get_object_or_404(org_subtree_customers(user=request.user), pk=pk)
-    form = GrantForm(request.POST, receivers=_grant_receivers(by=request.user, customer=customer))
+    form = GrantForm(request.POST, receivers=grant_receivers(by=request.user, customer=customer))
     if form.is_valid():
         try:
             customer_grant_access(
@@ -64,7 +67,7 @@ def customer_revoke_view(request, pk: int, user_id: int):
 def handover_list(request):
     handovers = handovers_visible(user=request.user)
     page = Paginator(handovers, 25).get_page(request.GET.get("page"))
-    return render(request, "crm/handover_list.html", {"page": page})
+    return render(request, "customers/access/handover_list.html", {"page": page})
 
 
 @permission_required("crm.view_handover", raise_exception=True)
@@ -72,7 +75,7 @@ def handover_detail(request, pk: int):
     handover = get_object_or_404(handovers_visible(user=request.user), pk=pk)
     items = handover.items.select_related("customer", "previous_maintainer").order_by("customer__customer_no")
     page = Paginator(items, 100).get_page(request.GET.get("page"))
-    return render(request, "crm/handover_detail.html", {"handover": handover, "page": page})
+    return render(request, "customers/access/handover_detail.html", {"handover": handover, "page": page})
 
 
 @permission_required("crm.handover_customers", raise_exception=True)
@@ -81,21 +84,15 @@ def handover_create(request):
     kwargs = {"sources": handover_sources(by=request.user), "receivers": handover_receivers(by=request.user)}
     if request.method != "POST":
         initial = {"from_maintainer": request.GET.get("from")} if request.GET.get("from") else None
-        return render(request, "crm/handover_form.html", {"form": HandoverForm(initial=initial, **kwargs)})
+        return render(request, "customers/access/handover_form.html", {"form": HandoverForm(initial=initial, **kwargs)})
     form = HandoverForm(request.POST, **kwargs)
     if form.is_valid():
         data = form.cleaned_data
-        customers = org_subtree_customers(user=request.user)
-        if data["from_maintainer"]:
-            customers = customers.filter(maintainer=data["from_maintainer"])
-        if data["customer_nos"]:
-            wanted = set(data["customer_nos"])
-            found = set(customers.filter(customer_no__in=wanted).values_list("customer_no", flat=True))
-            missing = sorted(wanted - found)
-            if missing:
-                form.add_error("customer_nos", _("以下客户号不在可交接范围内（不存在、不属于本机构或不由所选原维护人维护）：%(nos)s")
-                               % {"nos": "、".join(missing[:20]) + ("……" if len(missing) > 20 else "")})
-            customers = customers.filter(customer_no__in=wanted)
+        customers, missing = handover_candidates(by=request.user, from_maintainer=data["from_maintainer"],
+                                                 customer_nos=data["customer_nos"])
+        if missing:
+            form.add_error("customer_nos", _("以下客户号不在可交接范围内（不存在、不属于本机构或不由所选原维护人维护）：%(nos)s")
+                           % {"nos": "、".join(missing[:20]) + ("……" if len(missing) > 20 else "")})
         if form.is_valid():
             try:
                 handover = customer_handover(
@@ -111,7 +108,7 @@ def handover_create(request):
                         "count": handover.customer_count, "to": handover.to_maintainer}
                 )
                 return redirect(handover.get_absolute_url())
-    return render(request, "crm/handover_form.html", {"form": form}, status=400)
+    return render(request, "customers/access/handover_form.html", {"form": form}, status=400)
 
 
 @permission_required("crm.view_accesslog", raise_exception=True)
@@ -123,5 +120,5 @@ def access_log(request):
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "crm/access_log.html", {"form": form, "page": page, "query": query.urlencode()})
+    return render(request, "customers/access/access_log.html", {"form": form, "page": page, "query": query.urlencode()})
 

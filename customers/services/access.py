@@ -5,12 +5,12 @@ from __future__ import annotations
 from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 
+from crm.errors import NotFound
 from crm.models import AccessLog, CustomerUserObjectPermission, User
-from crm.scoping import org_subtree_customers, visible_customers
-from crm.services.audit import access_log_record
+from crm.services.audit import ClientRequest, access_log_record
+from customers.scoping import org_subtree_customers, visible_customers
 
 GRANT_LEVELS = {"view": ["view_customer"], "change": ["view_customer", "change_customer"]}
 
@@ -20,13 +20,13 @@ def _customer_permissions(codenames: list[str]) -> list[Permission]:
 
 
 def customer_grant_access(
-    *, customer, to: User, level: str, by: User, request: HttpRequest | None = None
+    *, customer, to: User, level: str, by: User, request: ClientRequest | None = None
 ) -> list[CustomerUserObjectPermission]:
     """Share one customer of the granter's subtree with a colleague (view, or view + change); logged."""
     if not by.has_perm("crm.grant_customer_access"):
         raise PermissionDenied
     if not org_subtree_customers(user=by).filter(pk=customer.pk).exists():
-        raise Http404
+        raise NotFound
     if level not in GRANT_LEVELS:
         raise ValidationError(_("授权级别无效：只能是“查看”或“修改”。"))
     if not to.is_active:
@@ -47,12 +47,12 @@ def customer_grant_access(
     return grants
 
 
-def customer_revoke_access(*, customer, user: User, by: User, request: HttpRequest | None = None) -> int:
+def customer_revoke_access(*, customer, user: User, by: User, request: ClientRequest | None = None) -> int:
     """Remove every grant of one customer to one colleague; effective on their next request. Logged."""
     if not by.has_perm("crm.grant_customer_access"):
         raise PermissionDenied
     if not org_subtree_customers(user=by).filter(pk=customer.pk).exists():
-        raise Http404
+        raise NotFound
     with transaction.atomic():
         deleted, _details = CustomerUserObjectPermission.objects.filter(content_object=customer, user=user).delete()
         access_log_record(
@@ -62,14 +62,14 @@ def customer_revoke_access(*, customer, user: User, by: User, request: HttpReque
     return deleted
 
 
-def customer_reveal(*, user: User, customer_pk: int, request: HttpRequest | None = None):
+def customer_reveal(*, user: User, customer_pk: int, request: ClientRequest | None = None):
     """Return the customer whose full ID number and mobile may be shown once; writes the access log.
 
     Outside the user's scope → 404 (and nothing logged); in scope without ``customers.view_sensitive`` → 403.
     """
     customer = visible_customers(user=user).filter(pk=customer_pk).first()
     if customer is None:
-        raise Http404
+        raise NotFound
     if not user.has_perm("customers.view_sensitive"):
         raise PermissionDenied
     access_log_record(

@@ -1,4 +1,4 @@
-"""``seed_demo``: build the demo bank (see crm.demo.bank for what it contains)."""
+"""``seed_demo``: build the demo bank (see demo.bank for what it contains)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from crm.demo.bank import DEMO_PREFIX, DemoBankBuilder, month_range
 from customers.models import Customer
+from demo.bank import DEMO_PREFIX, DemoBankBuilder, month_range
 
 MAX_CUSTOMERS = 200_000
 MAX_MONTHS = 120

@@ -12,10 +12,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.utils import timezone
 
-from crm.benchmarking.database import database_create, database_drop, database_exists, using_database
-from crm.benchmarking.datagen import bench_data_generate, bench_data_size
-from crm.benchmarking.registry import discover
-from crm.benchmarking.runner import BenchContext, results_table, run_case
+from benchmarks.database import database_create, database_drop, database_exists, using_database
+from benchmarks.datagen import bench_data_generate, bench_data_size
+from benchmarks.runner import BenchContext, discover, results_table, run_case
 
 
 def _last_full_month(today: date) -> date:

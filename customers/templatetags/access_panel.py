@@ -2,14 +2,13 @@
 
 from django import template
 
-from crm.scoping import org_subtree_customers
-from crm.selectors import customer_grants, customer_history
-from crm.services.handover import handover_receivers
+from customers.access_selectors import customer_grants, customer_history, grant_receivers
+from customers.scoping import org_subtree_customers
 
 register = template.Library()
 
 
-@register.inclusion_tag("crm/customer_access_panel.html", takes_context=True)
+@register.inclusion_tag("customers/access/customer_access_panel.html", takes_context=True)
 def customer_access_panel(context, customer):
     request = context.get("request")
     user = request.user
@@ -18,7 +17,7 @@ def customer_access_panel(context, customer):
     ).exists()
     receivers = []
     if can_grant:
-        receivers = handover_receivers(by=user).exclude(pk=user.pk).exclude(pk=customer.maintainer_id or 0)
+        receivers = grant_receivers(by=user, customer=customer)
     return {
         "customer": customer,
         "request": request,

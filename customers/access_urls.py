@@ -1,6 +1,6 @@
 from django.urls import path
 
-from crm import access_views
+from customers import access_views
 
 app_name = "access"
 

@@ -18,12 +18,12 @@ Definitions (domain.md §2):
 
 from __future__ import annotations
 
-import calendar
 from datetime import date
 from decimal import Decimal
 
 from django.db import connection, transaction
 
+from crm.months import month_days
 from crm.partitions import month_partition_build, month_row_id_sql
 from customers.models import ASSET_ACCOUNT_TYPES, DEPOSIT_ACCOUNT_TYPES, AccountType
 
@@ -55,7 +55,7 @@ def customer_months_build(*, month: date, deposit_ftp: Decimal = DEFAULT_FTP, lo
     bits = _type_bits()
     params = {
         "month": month,
-        "days": calendar.monthrange(month.year, month.month)[1],
+        "days": month_days(month),
         "assets": sum(bits[str(t)] for t in ASSET_ACCOUNT_TYPES),
         "deposits": sum(bits[str(t)] for t in DEPOSIT_ACCOUNT_TYPES),
         "loan": bits[str(AccountType.LOAN)],

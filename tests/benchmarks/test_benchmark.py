@@ -6,9 +6,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from crm.benchmarking.database import database_exists
-from crm.benchmarking.registry import REGISTRY, discover
-from crm.benchmarking.runner import BenchContext, CaseResult, results_table
+from benchmarks.database import database_exists
+from benchmarks.runner import BenchContext, CaseResult, discover, results_table
+from crm.benchmarking.registry import REGISTRY
 
 
 def _bench_db_name() -> str:
@@ -64,7 +64,7 @@ def test_benchmark_runs_end_to_end_on_its_own_database():
 
 def test_page_queries_are_captured_when_the_query_log_is_full(client, rm_a1):
     """With DEBUG on, a 1M run logs every query: once the bounded log is full a capture must still see the page."""
-    from crm.benchmarking.cases import LIST_URL, page_queries
+    from benchmarks.cases import LIST_URL, page_queries
 
     client.force_login(rm_a1)
     connection.queries_log.extend([{"sql": "SELECT 1", "time": "0.000"}] * connection.queries_limit)

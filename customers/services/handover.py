@@ -2,48 +2,21 @@
 
 from __future__ import annotations
 
-from django.contrib.sessions.models import Session
 from django.core.exceptions import EmptyResultSet, PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Count, Max, Min, QuerySet
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm import roles
 from crm.models import AccessLog, Handover, HandoverItem, User
-from crm.services.audit import access_log_record
-
-RECEIVER_ROLES = [*roles.MAINTAINER_ROLES, roles.BRANCH_HEAD]
-
-
-def handover_receivers(*, by: User) -> QuerySet[User]:
-    """Active staff of the branch head's subtree who may maintain customers."""
-    if not by.org_unit_id:
-        return User.objects.none()
-    return (
-        User.objects.filter(
-            is_active=True, org_unit__path__startswith=by.org_unit.path, groups__name__in=RECEIVER_ROLES
-        )
-        .select_related("org_unit")
-        .distinct()
-        .order_by("org_unit__path", "username")
-    )
-
-
-def handover_sources(*, by: User) -> QuerySet[User]:
-    """Staff of the subtree (active or not) a branch head may take customers from."""
-    if not by.org_unit_id:
-        return User.objects.none()
-    return User.objects.filter(org_unit__path__startswith=by.org_unit.path).select_related("org_unit").order_by(
-        "org_unit__path", "username"
-    )
+from crm.services.audit import ClientRequest, access_log_record
+from customers.access_selectors import handover_receivers
+from customers.models import CoMaintainer, Customer
+from customers.scoping import org_subtree_customers
 
 
 def _history_insert_sql() -> tuple[str, list[str]]:
     """INSERT … SELECT of one simple-history row per customer (history_date, reason, user as %s)."""
-    from customers.models import Customer
-
     historical = Customer.history.model
     customer_columns = {f.column for f in Customer._meta.concrete_fields if not f.generated}
     columns, values = [], []
@@ -84,7 +57,7 @@ def customer_handover(
     reason: str,
     by: User,
     from_maintainer: User | None = None,
-    request: HttpRequest | None = None,
+    request: ClientRequest | None = None,
 ) -> Handover:
     """Reassign the given customers (already scoped by the caller) to ``to`` in one set-based UPDATE.
 
@@ -92,9 +65,6 @@ def customer_handover(
     first maintainer for credit; one Handover with its items, one history row per customer and one
     access-log row are written in the same transaction. Raises ValidationError (Chinese) on bad input.
     """
-    from crm.scoping import org_subtree_customers
-    from customers.models import Customer
-
     if not by.has_perm("crm.handover_customers"):
         raise PermissionDenied
     reason = (reason or "").strip()
@@ -165,13 +135,11 @@ def customer_handover(
 
 def user_maintained_count(*, user: User) -> int:
     """How many customers the staff member is still primary maintainer of."""
-    from customers.models import Customer
-
     return Customer.objects.filter(maintainer=user).count()
 
 
-def user_deactivation_error(*, user: User) -> str | None:
-    """The Chinese reason a staff member cannot be deactivated yet, or None."""
+def maintainer_deactivation_guard(*, user: User) -> str | None:
+    """Registered with crm's staff service: nobody's customers become orphans."""
     count = user_maintained_count(user=user)
     if count:
         return _("%(name)s 仍是 %(count)s 位客户的维护人，请先办理客户交接再停用账号。") % {
@@ -180,32 +148,7 @@ def user_deactivation_error(*, user: User) -> str | None:
     return None
 
 
-def user_sessions_end(*, user: User) -> int:
-    """Delete every live session of the user (they are signed out at once); returns how many."""
-    now = timezone.now()
-    doomed = [
-        session.pk
-        for session in Session.objects.filter(expire_date__gt=now).iterator()
-        if str(session.get_decoded().get("_auth_user_id")) == str(user.pk)
-    ]
-    Session.objects.filter(pk__in=doomed).delete()
-    return len(doomed)
-
-
-def user_deactivate(*, user: User, by: User | None, request: HttpRequest | None = None) -> None:
-    """Deactivate a staff account: refused while they maintain customers; ends their sessions at once."""
-    error = user_deactivation_error(user=user)
-    if error:
-        raise ValidationError({"is_active": error})
-    with transaction.atomic():
-        from customers.models import CoMaintainer
-
-        user.is_active = False
-        user.save(update_fields=["is_active"])
-        # An inactive account co-maintains nothing.
-        co_links, _details = CoMaintainer.objects.filter(user=user).delete()
-        ended = user_sessions_end(user=user)
-        access_log_record(
-            user=by, action=AccessLog.Action.DEACTIVATE, target=user.username, request=request,
-            detail={"user": user.username, "sessions_ended": ended, "co_maintainer_links_removed": co_links},
-        )
+def co_maintainer_links_remove(*, user: User) -> dict:
+    """Registered with crm's staff service: an inactive account co-maintains nothing."""
+    removed, _details = CoMaintainer.objects.filter(user=user).delete()
+    return {"co_maintainer_links_removed": removed}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import math
 import statistics
 import time
@@ -11,13 +13,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from django.apps import apps
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from crm.benchmarking.registry import REGISTRY, BenchCase, CaseFailed, CaseUnavailable, Registry
 from crm.models import User
-
-from .registry import REGISTRY, BenchCase, CaseFailed, CaseUnavailable
 
 
 @dataclass
@@ -148,3 +150,14 @@ def results_table(results: list[CaseResult]) -> str:
         if notes:
             lines.append(f"  {r.case.name}: {'; '.join(str(n) for n in notes)}")
     return "\n".join(lines)
+
+
+def discover() -> Registry:
+    """Import the built-in cases and every installed app's ``benchmarks`` module."""
+    importlib.import_module("benchmarks.cases")
+    importlib.import_module("benchmarks.engine_cases")
+    for app_config in apps.get_app_configs():
+        module = f"{app_config.name}.benchmarks"
+        if importlib.util.find_spec(module) is not None:
+            importlib.import_module(module)
+    return REGISTRY

@@ -24,6 +24,7 @@ from django.db.models import Q, QuerySet
 
 from crm import roles
 from crm.models import CustomerGroupObjectPermission, CustomerUserObjectPermission
+from customers.models import CoMaintainer, Customer, CustomerStanding
 
 VIEW_CODENAMES = ("view_customer", "change_customer")
 
@@ -54,8 +55,6 @@ def _scope(*, user, names: set[str], codenames, standing: str = "standing__") ->
     inlined as a literal list: ``maintainer_id = X OR id IN (…)`` is a BitmapOr of two indexes, whereas
     ORing a subquery would make PostgreSQL scan the whole customer table.
     """
-    from customers.models import CoMaintainer
-
     extra_ids = _granted_ids(user=user, codenames=codenames)
     if names & set(roles.MAINTAINER_ROLES):
         extra_ids = extra_ids.union(
@@ -72,8 +71,6 @@ def _scope(*, user, names: set[str], codenames, standing: str = "standing__") ->
 
 def visible_customers(*, user) -> QuerySet:
     """Customers the user may see (and open); anything else must answer 404."""
-    from customers.models import Customer
-
     if not user.is_authenticated or not user.is_active:
         return Customer.objects.none()
     # No business role (system admin, a superuser for setup): only explicit grants, never the whole bank.
@@ -82,8 +79,6 @@ def visible_customers(*, user) -> QuerySet:
 
 def visible_standings(*, user) -> QuerySet:
     """The standing rows of exactly the customers ``visible_customers`` returns (counting without the join)."""
-    from customers.models import CustomerStanding
-
     if not user.is_authenticated or not user.is_active:
         return CustomerStanding.objects.none()
     names = roles.role_names(user)
@@ -95,8 +90,6 @@ def editable_customers(*, user) -> QuerySet:
 
     A "view" grant never lets anybody edit; HQ management and auditors (no change permission) edit nothing.
     """
-    from customers.models import Customer
-
     if not user.is_authenticated or not user.is_active:
         return Customer.objects.none()
     names = roles.role_names(user)
@@ -108,7 +101,5 @@ def editable_customers(*, user) -> QuerySet:
 def org_subtree_customers(*, user) -> QuerySet:
     """Customers booked in the user's own org subtree and visible to them (what a branch head may hand over)."""
     if not user.is_authenticated or not user.org_unit_id:
-        from customers.models import Customer
-
         return Customer.objects.none()
     return visible_customers(user=user).filter(org_unit__path__startswith=user.org_unit.path)

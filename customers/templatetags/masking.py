@@ -1,6 +1,6 @@
 from django import template
 
-from crm import masking
+from customers import masking
 
 register = template.Library()
 

@@ -17,13 +17,13 @@ from django.contrib.auth.models import Group
 from django.db import connection, transaction
 
 from crm import roles
-from crm.demo import identity, names
-from crm.demo.bank import ORG_TREE, final_aum_cents
-from crm.demo.pgcopy import copy_rows, model_filler
 from crm.models import OrgUnit, User
 from crm.pgindexes import secondary_indexes_dropped
 from customers.models import Account, Customer, CustomerStanding
 from customers.tiers import AssetTier
+from demo import identity, names
+from demo.bank import ORG_TREE, final_aum_cents
+from demo.pgcopy import copy_rows, model_filler
 
 BENCH_SEED = 1_000_003
 BENCH_PREFIX = "B"

@@ -8,7 +8,6 @@ Amounts are generated as integer cents (exact) and written as two-decimal numeri
 
 from __future__ import annotations
 
-import calendar
 import math
 import random
 from collections.abc import Callable
@@ -23,6 +22,7 @@ from django.utils import timezone
 
 from crm import roles
 from crm.models import OrgUnit, User
+from crm.months import month_days
 from customers.models import (
     Account,
     AccountType,
@@ -31,9 +31,10 @@ from customers.models import (
     Lookup,
     MonthlyBalance,
 )
-
-from . import identity, names
-from .pgcopy import copy_rows
+from demo import identity, names
+from demo.pgcopy import copy_rows
+from segmentation.models import MonthClose
+from segmentation.services import month_close
 
 DEMO_SEED = 20_240_601
 DEMO_PREFIX = "DM"
@@ -361,7 +362,7 @@ class DemoBankBuilder:
         for a in assets:
             a.weight /= total_weight
         for i, month in enumerate(months):
-            days = calendar.monthrange(month.year, month.month)[1]
+            days = month_days(month)
             shares = [a.weight * rng.uniform(0.85, 1.15) for a in assets]
             total = sum(shares)
             remaining = path[i]
@@ -392,7 +393,7 @@ class DemoBankBuilder:
         step = principal // rng.randint(60, 360)
         balance = principal
         for month in self.months:
-            days = calendar.monthrange(month.year, month.month)[1]
+            days = month_days(month)
             avg = balance
             balance = max(balance - step, 0)
             loan.months.append((balance, avg, 1, 1, month.replace(day=min(20, days)), 0, None, 0))
@@ -407,7 +408,7 @@ class DemoBankBuilder:
         idle = 0.12 <= u < 0.27
         scale = min(max(aum / 100 / 20, 800), 40_000)
         for month in self.months:
-            days = calendar.monthrange(month.year, month.month)[1]
+            days = month_days(month)
             if not activated:
                 row = (0, 0, 0, 0, None, 0, False, 0)
             elif idle:
@@ -468,7 +469,7 @@ class DemoBankBuilder:
             accounts.append(self._account(AccountType.WEALTH, opened, f"{rng.uniform(2.4, 3.4):.4f}", 0.2))
         total = sum(a.weight for a in accounts)
         for i, month in enumerate(self.months):
-            days = calendar.monthrange(month.year, month.month)[1]
+            days = month_days(month)
             remaining = path[i]
             for j, account in enumerate(accounts):
                 avg = remaining if j == len(accounts) - 1 else int(path[i] * account.weight / total)
@@ -494,8 +495,6 @@ class DemoBankBuilder:
             Account.objects.filter(customer__in=demo).delete()
             deleted, _ = demo.delete()
         # The demo months are closed again from scratch, so their close records go too.
-        from segmentation.models import MonthClose
-
         MonthClose.objects.filter(month__in=self.months).delete()
         return deleted
 
@@ -566,8 +565,6 @@ class DemoBankBuilder:
 
     def close_months(self) -> int:
         """Close every demo month in order: facts, tiers, tier changes and service tasks, as in production."""
-        from segmentation.services import month_close
-
         start = timezone.now()
         for month in self.months:
             month_close(month=month)

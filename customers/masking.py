@@ -21,8 +21,3 @@ def mask_mobile(value: str | None) -> str:
     if len(value) < 8:
         return "*" * len(value)
     return value[:3] + "*" * (len(value) - 7) + value[-4:]
-
-
-def mask_name(value: str | None) -> str:
-    """Reserved for reports read outside the bank; names are shown in full to staff in scope."""
-    return value or ""
