@@ -44,7 +44,7 @@ def _packages_generate(job: Job, *, month: date, org_units: list[OrgUnit | None]
     done = start
     for org_unit in org_units:
         for fmt in formats:
-            name = org_unit.name if org_unit else _("全行")
+            name = org_unit.name if org_unit else _("全行范围")
             job_progress(job, done=done, total=total, step=_("正在生成报表包：%(org)s %(fmt)s") % {
                 "org": name, "fmt": fmt.upper()})
             package = report_package_generate(month=month, org_unit=org_unit, fmt=fmt, by=job.started_by)
