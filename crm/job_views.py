@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from crm.selectors import jobs_see_all, visible_jobs
+from crm.selectors import job_visible_get, jobs_see_all, visible_jobs
 from crm.services.jobs import JobActionError, JobConflict, JobStartError, job_cancel, job_may_manage, job_retry
 
 # The browser asks again this often while a job is queued or running (htmx; a meta refresh without JS).
@@ -34,8 +35,10 @@ def job_detail(request, pk: int):
 
 @require_GET
 def job_progress_fragment(request, pk: int):
-    """The progress block alone: what the page polls (one query for the job besides the session)."""
-    job = get_object_or_404(visible_jobs(user=request.user), pk=pk)
+    """The progress block alone: what the page polls every 2 s (one query for the job besides the session)."""
+    job = job_visible_get(user=request.user, pk=pk)
+    if job is None:
+        raise Http404
     return render(request, "crm/jobs/detail.html#progress", {
         "job": job, "poll_seconds": POLL_SECONDS, "may_manage": job_may_manage(job=job, user=request.user)})
 

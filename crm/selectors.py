@@ -19,3 +19,13 @@ def visible_jobs(*, user) -> QuerySet[Job]:
     if not user.is_authenticated:
         return jobs.none()
     return jobs if jobs_see_all(user=user) else jobs.filter(started_by=user)
+
+
+def job_visible_get(*, user, pk: int) -> Job | None:
+    """One job if the user may see it (same rule as ``visible_jobs``); the starter's own poll costs one query."""
+    job = Job.objects.select_related("started_by", "org_unit").filter(pk=pk).first()
+    if job is None or not user.is_authenticated:
+        return None
+    if job.started_by_id == user.pk or jobs_see_all(user=user):
+        return job
+    return None
