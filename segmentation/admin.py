@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from crm.models import Job
 from crm.month_lock import month_lock_key
 from crm.months import MonthFormatError, month_parse
+from crm.selectors import job_visible_get
 from crm.services.jobs import JobConflict, JobStartError, job_enqueue
 from customers.admin import CustomerScopedAdminMixin
 
@@ -30,7 +31,7 @@ from .models import (
     rule_parameter_fields,
 )
 from .selectors import whatif_compute
-from .tasks import CLOSE_TASK, REOPEN_TASK
+from .tasks import CLOSE_TASK, REOPEN_TASK, WHATIF_TASK, whatif_from_payload
 
 
 class RuleVersionForm(forms.ModelForm):
@@ -135,6 +136,24 @@ class RuleVersionAdmin(admin.ModelAdmin):
         months = list(MonthClose.objects.filter(state=MonthClose.State.CLOSED).values_list("month", flat=True))
         context = {**self.admin_site.each_context(request), "opts": self.model._meta, "original": version,
                    "version": version, "months": months, "title": _("规则影响模拟（What-if）")}
+        if request.method == "POST" and "background" in request.POST:
+            # The whole bank at once (~6 s at a million customers): a background job with a progress bar.
+            try:
+                month = month_parse(request.POST.get("month", ""))
+                job = job_enqueue(kind=Job.Kind.WHATIF, task_name=WHATIF_TASK, by=request.user, month=month,
+                                  parameters={"version": version.pk, "month": month.isoformat()})
+            except (MonthFormatError, JobConflict, JobStartError) as exc:
+                messages.error(request, str(exc))
+            else:
+                return HttpResponseRedirect(job.get_absolute_url())
+        job = job_visible_get(user=request.user, pk=int(request.GET["job"])) \
+            if request.GET.get("job", "").isdigit() else None
+        if job is not None and job.kind == Job.Kind.WHATIF and job.state == Job.State.SUCCEEDED \
+                and job.parameters.get("version") == version.pk:
+            preview = whatif_from_payload(job.result, version=version)
+            context.update(month=preview.month, preview=preview, affected=None, from_job=job,
+                           asset_rows=preview.matrix_rows("asset"), segment_rows=preview.matrix_rows("segment"))
+            return TemplateResponse(request, "admin/segmentation/ruleversion/whatif.html", context)
         raw = request.GET.get("month")
         if raw:
             try:
