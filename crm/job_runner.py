@@ -20,8 +20,8 @@ from django.db import close_old_connections, connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm.job_locks import MonthLocked
 from crm.models import Job
-from crm.month_lock import MonthLocked
 
 logger = logging.getLogger(__name__)
 

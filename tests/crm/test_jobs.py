@@ -11,8 +11,8 @@ import time_machine
 from django.db import connection
 from django.urls import reverse
 
+from crm.job_locks import MonthLocked, month_session_lock
 from crm.models import Job
-from crm.month_lock import MonthLocked, month_lock
 from crm.services.jobs import JobConflict, JobStartError, job_cancel, job_enqueue
 from customers.models import MonthlyBalance
 from customers.tasks import IMPORT_TASK
@@ -66,19 +66,19 @@ def test_month_lock_is_held_against_a_second_connection():
 
     def other_connection():
         try:
-            with month_lock(MONTH):
+            with month_session_lock(MONTH):
                 errors.append("acquired")
         except MonthLocked as exc:
             errors.append(str(exc))
         finally:
             connection.close()
 
-    with month_lock(MONTH):
+    with month_session_lock(MONTH):
         thread = threading.Thread(target=other_connection)
         thread.start()
         thread.join()
     assert errors == ["2025-01 正在进行其他月度作业（月结、重新打开或余额导入），请等待其完成后再试。"]
-    with month_lock(MONTH):  # released
+    with month_session_lock(MONTH):  # released
         pass
 
 

@@ -6,7 +6,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from crm.month_lock import MonthLocked, month_lock
+from crm.job_locks import MonthLocked, month_session_lock
 from crm.months import MonthFormatError, month_parse
 from crm.terminal_progress import TerminalProgress
 from segmentation.services import MonthCloseError, month_close
@@ -23,7 +23,7 @@ class Command(BaseCommand):
         progress = TerminalProgress(self.stdout._out, description="月结")
         try:
             month = month_parse(options["month"])
-            with month_lock(month):
+            with month_session_lock(month):
                 row = month_close(month=month, progress=progress)
         except (MonthCloseError, MonthFormatError, MonthLocked) as exc:
             raise CommandError(str(exc), returncode=1) from None

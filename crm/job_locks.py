@@ -1,8 +1,10 @@
-"""One lock per month for month-level work (a close, a reopen, that month's balance import).
+"""Locks of month-level jobs (a close, a reopen, that month's balance import).
 
-A PostgreSQL session advisory lock: held by the connection doing the work, released when the work ends
-or when its process dies (a killed worker never leaves a month locked). Jobs also carry the month in
-their ``lock_key`` so a second request is refused before it is even queued (crm.services.jobs).
+``month_lock_key`` is the jobs' lock key of a month: a second request is refused before it is even queued
+(crm.services.jobs). ``month_session_lock`` holds the month for a job's whole run: a PostgreSQL *session*
+advisory lock, released when the work ends or its process dies (a killed worker never leaves a month
+locked). Issue 10 (branch s10) adds ``crm.month_lock``, a transaction-level lock the services take
+themselves; once it is on main this session lock is a second, redundant guard (another key space) and may go.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ def month_lock_key(month: date) -> str:
 
 
 @contextmanager
-def month_lock(month: date) -> Iterator[None]:
+def month_session_lock(month: date) -> Iterator[None]:
     """Hold the month for the duration of the block; MonthLocked at once if someone else holds it."""
     key = month.year * 100 + month.month
     with connection.cursor() as cursor:
