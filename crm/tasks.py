@@ -30,6 +30,18 @@ def jobs_watchdog(timestamp: int) -> None:
     jobs_fail_stalled()
 
 
+# procrastinate's own rows of finished jobs (the Job rows are the history people read): kept a week.
+QUEUE_KEEP_HOURS = 7 * 24
+
+
+@app.periodic(cron="45 18 * * *", periodic_id="queue_prune")
+@app.task(name="crm.queue_prune", queue="tasks", queueing_lock="queue_prune")
+async def queue_prune(timestamp: int) -> None:
+    """Daily: delete procrastinate's rows of jobs finished more than a week ago (plumbing, not a visible Job)."""
+    await app.job_manager.delete_old_jobs(nb_hours=QUEUE_KEEP_HOURS, include_failed=True, include_cancelled=True,
+                                          include_aborted=True)
+
+
 def uploads_purge_work(job: Job) -> dict[str, Any]:
     if uploads_purge_expired is None:
         raise JobFailed(_("清理过期上传文件的功能（uploads_purge_expired）尚未安装。"))

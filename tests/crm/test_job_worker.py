@@ -119,3 +119,30 @@ def test_worker_killed_mid_import_fails_the_job_leaves_data_unchanged_and_a_retr
     assert retry.retry_of_id == job.pk and retry.result["created"] == 120_000
     assert MonthlyBalance.objects.filter(month=month).count() == 120_000
     assert not stored.exists()  # removed once imported
+
+
+def test_queue_prune_deletes_only_old_finished_queue_rows(job_worker, job_wait, starter):
+    from procrastinate.contrib.django import app
+
+    done = job_enqueue(kind="selftest", task_name=COUNT_TASK, by=starter, parameters={"steps": 1, "pause": 0})
+    job_worker()
+
+    def queue_row_finished(_job) -> bool:  # the Job row finishes just before procrastinate records its end
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT status FROM procrastinate_jobs WHERE id = %s", [done.procrastinate_id])
+            return cursor.fetchone() == ("succeeded",)
+
+    job_wait(done, until=queue_row_finished)
+    with connection.cursor() as cursor:  # age the finished job's events by two weeks
+        cursor.execute("UPDATE procrastinate_events SET at = at - interval '14 days' WHERE job_id = %s",
+                       [done.procrastinate_id])
+    waiting = job_enqueue(kind="selftest", task_name=COUNT_TASK, by=starter, parameters={"steps": 1})
+    app.tasks["crm.queue_prune"].defer(timestamp=0)
+
+    def pruned(_job) -> bool:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM procrastinate_jobs WHERE id = %s", [done.procrastinate_id])
+            return cursor.fetchone()[0] == 0
+
+    job_wait(waiting, until=pruned)
+    assert Job.objects.filter(pk=done.pk, state="succeeded").exists()  # the history people read stays
