@@ -200,4 +200,3 @@ LOGGING = {
 PROCRASTINATE_READONLY_MODELS = True
 JOB_HEARTBEAT_SECONDS = env.float("JOB_HEARTBEAT_SECONDS", default=2.0)
 JOB_STALLED_SECONDS = env.float("JOB_STALLED_SECONDS", default=60.0)
-JOB_QUEUES = ("imports", "close", "reports", "tasks")

@@ -173,3 +173,13 @@ def test_admin_lists_jobs_and_the_schedules(admin_client, sysadmin):
     for task, cron in [("reports.month_end_schedule", "0 22 1-9 * *"), ("service_tiers.tasks_generate_schedule",
                        "0 21 * * *"), ("crm.uploads_purge_schedule", "30 18 * * *"), ("crm.jobs_watchdog", "* * * * *")]:
         assert task in schedules and f"<code>{cron}</code>" in schedules
+
+
+def test_every_project_task_is_on_one_of_the_four_queues():
+    from procrastinate.contrib.django import app
+
+    ours = {name: task.queue for name, task in app.tasks.items() if not name.startswith(("procrastinate", "builtin"))}
+
+    assert set(ours.values()) == {"imports", "close", "reports", "tasks"}
+    assert ours["customers.import_file"] == "imports" and ours["segmentation.month_close"] == "close"
+    assert ours["reports.report_package"] == "reports" and ours["service_tiers.tasks_generate"] == "tasks"
