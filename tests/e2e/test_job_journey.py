@@ -41,9 +41,11 @@ def test_admin_uploads_balances_and_watches_the_progress_bar_reach_100(
     balances = page.locator("form[action$='/balances/']")
     balances.locator("input[type=file]").set_input_files(str(csv_path))
     balances.locator("input[name=month]").fill(f"{month:%Y-%m}")
-    page.set_default_navigation_timeout(120_000)  # the preview validates the whole file in the request
-    balances.locator("button").click()
-    page.get_by_role("button", name="确认导入").click(timeout=120_000)
+    # The preview validates the whole file inside the request: allow it time on a loaded machine.
+    with page.expect_navigation(timeout=240_000):
+        balances.locator("button").click(no_wait_after=True)
+    with page.expect_navigation(timeout=60_000):
+        page.get_by_role("button", name="确认导入").click(no_wait_after=True)
 
     # then the job page polls its progress until the bar is full and the notice says it is done
     expect(page).to_have_url(f"{live_server.url}/jobs/{Job.objects.get().pk}/")
