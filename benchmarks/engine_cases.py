@@ -32,11 +32,11 @@ FACTS_HISTORY_SQL = """
 INSERT INTO customers_customermonth (month, customer_id, aum_end, aum_avg, deposit_end, deposit_avg, loan_end,
   loan_avg, margin_end, margin_avg, card_balance, card_spend, card_txn_count, has_card, card_activated, txn_count,
   active_days, last_txn_date, max_balance, product_count, deposit_contribution, loan_contribution, fee_income,
-  contribution)
+  contribution, card_use_count, holds_card, sole_deposit_balance)
 SELECT m.month, c.id, round(s.aum * f, 2), round(s.aum * f * 0.97, 2), round(s.aum * f * 0.75, 2),
   round(s.aum * f * 0.73, 2), 0, 0, 0, 0, 800, (c.id %% 3000), (c.id %% 6), true, true, (c.id %% 30),
   least(c.id %% 30, 20), m.month + (c.id %% 28)::int, round(s.aum * f * 0.4, 2), 4, round(s.aum * f * 0.0001, 2), 0,
-  0, round(s.aum * f * 0.0001, 2)
+  0, round(s.aum * f * 0.0001, 2), (c.id %% 6) + (c.id %% 30), true, NULL
 FROM customers_customer c JOIN customers_customerstanding s ON s.customer_id = c.id
 CROSS JOIN LATERAL (SELECT (%(first)s::date + make_interval(months => g))::date AS month,
                            1 + ((c.id + g) %% 7 - 3) / 100.0 AS f
@@ -152,7 +152,7 @@ CREATE TABLE bench_floor (month date, customer_id bigint, tier varchar(16), band
 FLOOR_SQL = """
 INSERT INTO bench_floor
 WITH h AS (
-  SELECT customer_id, max(last_txn_date) AS last_txn, avg(card_txn_count) FILTER (WHERE month >= %(m2)s) AS uses3,
+  SELECT customer_id, max(last_txn_date) AS last_txn, avg(card_use_count) FILTER (WHERE month >= %(m2)s) AS uses3,
          avg(card_spend) FILTER (WHERE month >= %(m2)s) AS spend3, sum(card_spend) AS spend12
   FROM customers_customermonth WHERE month BETWEEN %(m11)s AND %(m)s GROUP BY customer_id)
 SELECT %(m)s::date, c.id,
@@ -162,8 +162,8 @@ SELECT %(m)s::date, c.id,
        THEN '' WHEN f.aum_avg >= 2000000 THEN 'wealth_centre' WHEN f.aum_avg >= 200000 THEN 'wealth'
        WHEN f.aum_avg >= 100000 OR age(%(end)s::date, c.birth_date) >= interval '60 years' THEN 'adopted'
        ELSE 'staff' END AS band,
-  (coalesce(h.last_txn, c.since) < %(m5)s AND f.max_balance < 300) AS dormant,
-  (f.has_card AND ((h.uses3 < 2 AND h.spend3 < 80) OR f.card_balance < 100)) AS card,
+  (f.aum_avg < 50000 AND coalesce(h.last_txn, c.since) < %(m5)s AND f.max_balance < 300) AS dormant,
+  (f.aum_avg < 50000 AND f.holds_card AND ((h.uses3 < 2 AND h.spend3 < 80) OR f.sole_deposit_balance < 100)) AS card,
   c.bad_credit_count >= 2 AS bad_credit, c.malicious_overdraft AS overdraft
 FROM customers_customer c
 LEFT JOIN customers_customermonth f ON f.customer_id = c.id AND f.month = %(m)s

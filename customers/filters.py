@@ -18,7 +18,7 @@ from crm.models import OrgUnit
 
 from .models import Customer, CustomerStanding
 from .selectors import customer_search, maintainer_choices, visible_org_units
-from .tiers import AssetTier, MaintenanceBand, ValueSegment
+from .tiers import AssetTier, CorporateClass, CorporateSize, DepositClass, MaintenanceBand, ValueSegment
 
 
 def _rank(field_name: str, choices) -> Case:
@@ -55,6 +55,13 @@ SORTS = {
     "-profit_score": [F("standing__profit_score").desc(nulls_last=True)],
     "stability_score": [F("standing__stability_score").asc(nulls_last=True)],
     "-stability_score": [F("standing__stability_score").desc(nulls_last=True)],
+    # Companies and institutions: largest / first class first when descending (the choices run high → low).
+    "corporate_size": [_rank("standing__corporate_size", CorporateSize).asc(), F(AUM_SORT).desc()],
+    "-corporate_size": [_rank("standing__corporate_size", CorporateSize).desc(), F(AUM_SORT).desc()],
+    "deposit_class": [_rank("standing__deposit_class", DepositClass).asc(), F(AUM_SORT).desc()],
+    "-deposit_class": [_rank("standing__deposit_class", DepositClass).desc(), F(AUM_SORT).desc()],
+    "corporate_class": [_rank("standing__corporate_class", CorporateClass).asc(), F(AUM_SORT).desc()],
+    "-corporate_class": [_rank("standing__corporate_class", CorporateClass).desc(), F(AUM_SORT).desc()],
 }
 DEFAULT_SORT = "-aum"
 SORT_CHOICES = [
@@ -76,7 +83,15 @@ SORT_CHOICES = [
     ("profit_score", _("盈利性得分从低到高")),
     ("-stability_score", _("稳定性得分从高到低")),
     ("stability_score", _("稳定性得分从低到高")),
+    ("corporate_size", _("企业规模（特大型在前）")),
+    ("-corporate_size", _("企业规模（小微型在前）")),
+    ("deposit_class", _("存款类别（一类在前）")),
+    ("-deposit_class", _("存款类别（三类在前）")),
+    ("corporate_class", _("客户分类（战略基础在前）")),
+    ("-corporate_class", _("客户分类（调整型在前）")),
 ]
+# The sorts of the corporate view (the list filtered to companies or institutions).
+CORPORATE_SORTS = {"corporate_size", "deposit_class", "corporate_class"}
 assert {value for value, _label in SORT_CHOICES} == set(SORTS)
 
 
@@ -150,6 +165,18 @@ class CustomerFilter(django_filters.FilterSet):
         label=_("维护层级"), choices=MaintenanceBand.choices, empty_label=_("全部层级"),
         field_name="standing__maintenance_band",
     )
+    corporate_size = django_filters.ChoiceFilter(
+        label=_("企业规模"), choices=CorporateSize.choices, empty_label=_("全部规模"),
+        field_name="standing__corporate_size",
+    )
+    deposit_class = django_filters.ChoiceFilter(
+        label=_("存款类别"), choices=DepositClass.choices, empty_label=_("全部类别"),
+        field_name="standing__deposit_class",
+    )
+    corporate_class = django_filters.ChoiceFilter(
+        label=_("客户分类"), choices=CorporateClass.choices, empty_label=_("全部分类"),
+        field_name="standing__corporate_class",
+    )
     aum_min = django_filters.NumberFilter(label=_("金融资产不低于（元）"), field_name=AUM, lookup_expr="gte")
     aum_max = django_filters.NumberFilter(label=_("金融资产低于（元）"), field_name=AUM, lookup_expr="lt")
     profit_min = django_filters.NumberFilter(
@@ -196,6 +223,9 @@ class CustomerFilter(django_filters.FilterSet):
                 ("asset_tier", _("资产等级无效。")),
                 ("value_segment", _("价值分群无效。")),
                 ("maintenance_band", _("维护层级无效。")),
+                ("corporate_size", _("企业规模无效。")),
+                ("deposit_class", _("存款类别无效。")),
+                ("corporate_class", _("客户分类无效。")),
                 ("sort", _("不支持该排序方式，已按默认方式排序。")),
             ]:
                 form.fields[name].error_messages["invalid_choice"] = message

@@ -275,6 +275,13 @@ class CustomerStanding(models.Model):
             models.Index(fields=["org_unit", "asset_tier", "-aum_cents"], name="standing_org_tier"),
             models.Index(fields=["org_unit", "value_segment", "-aum_cents"], name="standing_org_segment"),
             models.Index(fields=["org_unit", "maintenance_band", "-aum_cents"], name="standing_org_band"),
+            # The corporate filters: partial, so the close rebuilds them over the few corporate rows only.
+            models.Index(fields=["org_unit", "corporate_size", "-aum_cents"], name="standing_org_corp_size",
+                         condition=~Q(corporate_size="")),
+            models.Index(fields=["org_unit", "deposit_class", "-aum_cents"], name="standing_org_deposit_class",
+                         condition=~Q(deposit_class="")),
+            models.Index(fields=["org_unit", "corporate_class", "-aum_cents"], name="standing_org_corp_class",
+                         condition=~Q(corporate_class="")),
         ]
 
     def __str__(self) -> str:
@@ -405,6 +412,10 @@ class CustomerMonth(MonthPartitioned):
     loan_contribution = models.DecimalField(_("贷款贡献度"), default=0, **MONEY)
     fee_income = models.DecimalField(_("中间业务收入"), default=0, **MONEY)
     contribution = models.DecimalField(_("客户贡献度"), default=0, **MONEY)
+    # The inactive-bank-card rule's inputs (domain.md §3.2): debit (活期) and credit cards alike.
+    card_use_count = models.PositiveIntegerField(_("银行卡交易笔数(活期+信用卡)"), default=0)
+    holds_card = models.BooleanField(_("持有银行卡(借记卡或信用卡)"), default=False)
+    sole_deposit_balance = models.DecimalField(_("唯一存款账户月末余额"), null=True, blank=True, **MONEY)
 
     class Meta:
         ordering = ["customer", "month"]

@@ -55,12 +55,13 @@ class CorporateClass(models.TextChoices):
 
 
 class NegativeRule(models.TextChoices):
-    """The crisp rules that make a customer 负值 (domain.md 3.2), in the order they explain a customer."""
+    """The crisp rules that make a customer 负值 (domain.md 3.2), in the order they are recorded and explain a
+    customer: the risk rules (whatever the wealth) first, then the low-value rules."""
 
     MALICIOUS_OVERDRAFT = "malicious_overdraft", _("恶意透支/逃避债务")
     BAD_CREDIT = "bad_credit", _("信誉不良记录")
     DORMANT = "dormant", _("睡眠户")
-    INACTIVE_CARD = "inactive_card", _("低效信用卡")
+    INACTIVE_CARD = "inactive_card", _("低效银行卡")
 
 
 class ProfitGroup(models.TextChoices):

@@ -17,6 +17,7 @@ from customers.scoping import editable_customers, visible_customers, visible_sta
 from .exports import ExportTooLarge, customer_list_export
 from .filters import DEFAULT_SORT, CustomerFilter
 from .forms import ContactLogForm, CustomerProfileForm
+from .models import Customer
 from .selectors import SearchShape, customer_360, customer_page, search_shape
 from .services.contact_log import contact_log_create
 from .services.customer_profile import PROFILE_FIELDS, customer_update
@@ -40,13 +41,20 @@ COLUMNS = [
     (gettext_lazy("稳定性"), "stability_score", "-stability_score", True),
     (gettext_lazy("建立关系"), "since", "-since", False),
 ]
+# The corporate view (the list filtered to companies or institutions): the tier columns are the corporate tiers.
+CORPORATE_COLUMNS = {
+    "asset_tier": (gettext_lazy("企业规模"), "corporate_size", "corporate_size", False),
+    "value_segment": (gettext_lazy("存款类别"), "deposit_class", "deposit_class", False),
+    "maintenance_band": (gettext_lazy("客户分类"), "corporate_class", "corporate_class", False),
+}
 
 
-def _table_columns(*, current: str, carry: str) -> list[dict]:
+def _table_columns(*, current: str, carry: str, corporate: bool = False) -> list[dict]:
     """Header cells: each sortable one links to its sort (toggling direction when already sorted by it)."""
     prefix = f"?{carry}&" if carry else "?"
     columns = []
-    for label, key, first, numeric in COLUMNS:
+    for column in COLUMNS:
+        label, key, first, numeric = CORPORATE_COLUMNS.get(column[1], column) if corporate else column
         state, url = "", ""
         if key:
             if current.lstrip("-") == key:
@@ -100,7 +108,9 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     if sensitive and result.paginator.num_pages <= 1:
         carry.pop("q", None)
     current_sort = customer_filter.form.cleaned_data.get("sort") or DEFAULT_SORT
+    corporate = customer_filter.form.cleaned_data.get("kind") in (Customer.Kind.CORPORATE, Customer.Kind.INSTITUTION)
     context = {
+        "corporate_view": corporate,
         "filter": customer_filter,
         "form": customer_filter.form,
         "page_obj": result.page,
@@ -113,7 +123,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
             for error in errors
         ],
         "current_sort": current_sort,
-        "columns": _table_columns(current=current_sort, carry=carry.urlencode()),
+        "columns": _table_columns(current=current_sort, carry=carry.urlencode(), corporate=corporate),
         "page_query": "&".join(part for part in [carry.urlencode(), f"sort={current_sort}"] if part),
         "count_display": (
             f"{result.paginator.cap:,}+" if result.paginator.capped else f"{result.paginator.count:,}"

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import flatten_fieldsets
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Max
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -19,8 +21,9 @@ from crm.months import MonthFormatError, month_parse
 from crm.selectors import job_visible_get
 from crm.services.jobs import JobConflict, JobStartError, job_enqueue
 from customers.admin import CustomerScopedAdminMixin
+from customers.tiers import ProfitGroup
 
-from . import services
+from . import completeness, engine, services
 from .models import (
     Assignment,
     MonthClose,
@@ -33,11 +36,89 @@ from .models import (
 from .selectors import whatif_compute
 from .tasks import CLOSE_TASK, REOPEN_TASK, WHATIF_TASK, whatif_from_payload
 
+# The indicators of the two scores, edited as one row per indicator (not as JSON): <score>_<code>_<part>.
+SCORES = {"profit": "profit_indicators", "stability": "stability_indicators"}
+INDICATOR_PARTS = ("weight", "full_value", "group")
 
-class RuleVersionForm(forms.ModelForm):
+
+def indicator_field_name(score: str, code: str, part: str) -> str:
+    return f"{score}_{code}_{part}"
+
+
+def _indicator_fields() -> dict[str, forms.Field]:
+    """Labelled fields per score and indicator; a blank weight leaves the indicator out of the score."""
+    fields: dict[str, forms.Field] = {}
+    for score in SCORES:
+        for code, indicator in engine.INDICATORS.items():
+            label = indicator.label
+            fields[indicator_field_name(score, code, "weight")] = forms.DecimalField(
+                label=format_lazy("{}：{}", label, gettext_lazy("权重(%)")), required=False, min_value=0,
+                max_value=100, max_digits=5, decimal_places=2,
+                error_messages={"invalid": gettext_lazy("权重应为数字"), "min_value": gettext_lazy("权重不能为负数"),
+                                "max_value": gettext_lazy("权重不能超过100"),
+                                "max_decimal_places": gettext_lazy("权重最多两位小数")})
+            fields[indicator_field_name(score, code, "full_value")] = forms.DecimalField(
+                label=format_lazy("{}：{}", label, gettext_lazy("满分值")), required=False, max_digits=18,
+                decimal_places=4, error_messages={"invalid": gettext_lazy("满分值应为数字")})
+            if score == "profit":
+                fields[indicator_field_name(score, code, "group")] = forms.ChoiceField(
+                    label=format_lazy("{}：{}", label, gettext_lazy("分组")), required=False,
+                    choices=[("", "—"), *ProfitGroup.choices])
+    return fields
+
+
+INDICATOR_FIELDS = _indicator_fields()
+
+
+class RuleVersionFormBase(forms.ModelForm):
     class Meta:
         model = RuleVersion
-        fields = ["change_note", *[f.name for f in rule_parameter_fields()]]
+        fields = ["change_note", *[f.name for f in rule_parameter_fields() if f.name not in SCORES.values()]]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for score, attribute in SCORES.items():
+            for item in getattr(self.instance, attribute) or []:
+                for part in INDICATOR_PARTS:
+                    name = indicator_field_name(score, item.get("code"), part)
+                    if name in self.fields and item.get(part) is not None:
+                        self.initial[name] = item.get(part)
+
+    def indicator_rows(self) -> dict[str, list[dict]]:
+        """{score: [{label, weight, full_value, group} bound fields]} for the change form's tables."""
+        return {score: [{"code": code, "label": indicator.label,
+                         **{part: self[indicator_field_name(score, code, part)] for part in INDICATOR_PARTS
+                            if indicator_field_name(score, code, part) in self.fields}}
+                        for code, indicator in engine.INDICATORS.items()]
+                for score in SCORES if indicator_field_name(score, "contribution", "weight") in self.fields}
+
+    def clean(self):
+        data = super().clean()
+        if indicator_field_name("profit", "contribution", "weight") not in self.fields:
+            return data
+        for score, attribute in SCORES.items():
+            items = []
+            for code in engine.INDICATORS:
+                weight = data.get(indicator_field_name(score, code, "weight"))
+                if weight is None:
+                    continue
+                full_name = indicator_field_name(score, code, "full_value")
+                full = data.get(full_name)
+                if full is None or full <= 0:
+                    if full_name not in self.errors:
+                        self.add_error(full_name, _("填写了权重的指标须填写大于0的满分值"))
+                    continue
+                item = {"code": code, "weight": _decimal_text(weight), "full_value": _decimal_text(full)}
+                if score == "profit":
+                    group_name = indicator_field_name(score, code, "group")
+                    if not data.get(group_name):
+                        self.add_error(group_name, _("请选择当前价值或潜在价值"))
+                        continue
+                    item = {"code": code, "group": data[group_name], "weight": item["weight"],
+                            "full_value": item["full_value"]}
+                items.append(item)
+            setattr(self.instance, attribute, items)
+        return data
 
     def _post_clean(self):
         super()._post_clean()
@@ -46,13 +127,33 @@ class RuleVersionForm(forms.ModelForm):
                 self.add_error(None, message)
 
 
+def _decimal_text(value) -> str:
+    """'50.00' → '50', '0.5000' → '0.5': how the defaults spell the JSON values."""
+    return format(value.normalize(), "f")
+
+
+RuleVersionForm = type("RuleVersionForm", (RuleVersionFormBase,), {**INDICATOR_FIELDS, "__module__": __name__})
+
+
 class RuleVersionChangeInline(admin.TabularInline):
     model = RuleVersionChange
     extra = 0
     can_delete = False
-    fields = ["changed_at", "changed_by", "field", "old_value", "new_value"]
+    fields = ["changed_at", "changed_by", "field_label", "old_display", "new_display"]
     readonly_fields = fields
     ordering = ["-changed_at", "-id"]
+
+    @admin.display(description=gettext_lazy("字段"))
+    def field_label(self, obj):
+        return services.rule_change_field_label(obj.field)
+
+    @admin.display(description=gettext_lazy("原值"))
+    def old_display(self, obj):
+        return services.rule_change_value_label(obj.field, obj.old_value)
+
+    @admin.display(description=gettext_lazy("新值"))
+    def new_display(self, obj):
+        return services.rule_change_value_label(obj.field, obj.new_value)
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -73,11 +174,15 @@ class RuleVersionAdmin(admin.ModelAdmin):
         (gettext_lazy("资产等级"), {"fields": ["asset_metric", "gold_min", "platinum_min", "diamond_min",
                                             "downgrade_grace_months"]}),
         (gettext_lazy("价值分群"), {"fields": [
-            "profit_current_weight", "profit_potential_weight", "profit_indicators", "stability_indicators",
-            "profit_cutoff", "stability_cutoff"]}),
+            "profit_current_weight", "profit_potential_weight", "profit_cutoff", "stability_cutoff"],
+            "description": gettext_lazy("盈利性与稳定性指标见下方“评分指标”表格，每个指标一行。")}),
         (gettext_lazy("负值规则"), {"fields": [
+            "overdraft_enabled", "bad_credit_enabled", "bad_credit_min", "low_value_aum_max",
             "dormant_enabled", "dormant_months", "dormant_balance", "inactive_card_enabled", "card_min_uses",
-            "card_min_spend", "card_min_balance", "bad_credit_enabled", "bad_credit_min", "overdraft_enabled"]}),
+            "card_min_spend", "card_min_balance"],
+            "description": gettext_lazy("风险类规则（恶意透支、不良记录）不论资产都生效；低价值类规则（睡眠户、低效银行卡）"
+                                        "只对月日均金融资产低于“低价值规则适用上限”的客户生效。")}),
+        (gettext_lazy("完整性校验"), {"fields": ["coverage_bank_min", "coverage_unit_min"]}),
         (gettext_lazy("分层维护"), {"fields": [
             "entry_aum", "entry_card_annual_spend", "entry_loan", "entry_margin", "entry_gold_card",
             "band_adopted_min", "band_wealth_min", "band_wealth_centre_min", "staff_band_max_age"]}),
@@ -96,6 +201,21 @@ class RuleVersionAdmin(admin.ModelAdmin):
         if obj is not None and obj.is_published:
             return [f.name for f in RuleVersion._meta.concrete_fields if f.name != "id"]
         return always
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        # The indicator rows are rendered as tables by the change form, not by the fieldsets; a published
+        # version has none (read-only: its indicators are shown from the version itself).
+        if not (obj is not None and obj.is_published):
+            kwargs["fields"] = [*flatten_fieldsets(self.get_fieldsets(request, obj)), *INDICATOR_FIELDS]
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        published = obj is not None and obj.is_published
+        if published:  # read-only: no save buttons at all
+            context.update(show_save=False, show_save_and_continue=False, show_save_and_add_another=False)
+        context["indicator_rows"] = None if published else context["adminform"].form.indicator_rows()
+        context["published_indicators"] = services.rule_version_indicator_rows(version=obj) if published else None
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
     def has_delete_permission(self, request, obj=None):
         if obj is not None and obj.is_published:
@@ -197,7 +317,10 @@ class RuleVersionAdmin(admin.ModelAdmin):
 
 class MonthActionForm(forms.Form):
     month = forms.CharField(label=gettext_lazy("月份（YYYY-MM）"), max_length=7)
-    reason = forms.CharField(label=gettext_lazy("重新打开原因"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(label=gettext_lazy("原因（重新打开，或接受数据不完整时必填）"), required=False,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+    # The confirmation step of a close the completeness gate refused: shown only after a refusal.
+    accept_incomplete = forms.BooleanField(label=gettext_lazy("我确认接受余额数据不完整并月结"), required=False)
 
 
 class MonthReopenInline(admin.TabularInline):
@@ -236,33 +359,48 @@ class MonthCloseAdmin(admin.ModelAdmin):
         if not request.user.is_superuser and not self.has_change_permission(request):
             raise PermissionDenied
         form = MonthActionForm(request.POST or None)
+        coverage = None
         if request.method == "POST" and form.is_valid():
             # The close (~50 s at a million customers) and the reopen run as background jobs; the page
             # goes to the job's progress bar. A second request for a month in work is told what runs.
             try:
                 month = month_parse(form.cleaned_data["month"])
                 reopen = "reopen" in request.POST
-                if reopen and not (form.cleaned_data["reason"] or "").strip():
+                reason = (form.cleaned_data["reason"] or "").strip()
+                accept = form.cleaned_data["accept_incomplete"]
+                if reopen and not reason:
                     raise services.MonthCloseError(_("重新打开月份必须填写原因"))
+                if accept and not reason:
+                    raise services.MonthCloseError(_("接受数据不完整月结必须填写原因"))
                 closed = MonthClose.objects.filter(month=month, state=MonthClose.State.CLOSED).exists()
                 if closed and not reopen:  # said at once; the job checks again under the month lock
                     raise services.MonthCloseError(
                         _("%(month)s 已月结，不能重复月结；如需重算，请由管理员先重新打开该月") % {"month": f"{month:%Y-%m}"})
                 if reopen and not closed:
                     raise services.MonthCloseError(_("%(month)s 尚未月结，无需重新打开") % {"month": f"{month:%Y-%m}"})
+                version = services.rule_version_in_force(month=month)
+                if not reopen and not accept and version is not None:
+                    # The completeness gate answered here, with its table; the job checks it again.
+                    gate = completeness.month_coverage(month=month, version=version)
+                    if not gate.complete:
+                        raise services.MonthIncompleteError(gate)
                 job = job_enqueue(
                     kind=Job.Kind.MONTH_REOPEN if reopen else Job.Kind.MONTH_CLOSE,
                     task_name=REOPEN_TASK if reopen else CLOSE_TASK, by=request.user, month=month,
-                    parameters={"month": month.isoformat(), "reason": form.cleaned_data["reason"] if reopen else ""},
+                    parameters={"month": month.isoformat(), "reason": reason, "accept_incomplete": accept},
                     lock_key=month_lock_key(month),
                 )
                 messages.info(request, _("%(month)s 的%(kind)s已提交为后台作业") % {
                     "month": f"{month:%Y-%m}", "kind": job.get_kind_display()})
                 return HttpResponseRedirect(job.get_absolute_url())
+            except services.MonthIncompleteError as exc:
+                coverage = exc.coverage
+                form.add_error(None, _("%(month)s 的余额数据未通过完整性校验，见下表；补齐数据后再月结，"
+                                       "或填写原因并勾选确认后再次月结。") % {"month": f"{coverage.month:%Y-%m}"})
             except (services.MonthCloseError, MonthFormatError, JobConflict, JobStartError) as exc:
                 form.add_error(None, str(exc))
         context = {**self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
-                   "title": _("月结")}
+                   "coverage": coverage, "title": _("月结")}
         return TemplateResponse(request, "admin/segmentation/monthclose/run.html", context)
 
 

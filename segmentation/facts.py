@@ -7,6 +7,10 @@ Definitions (domain.md §2):
   which days, so this is the lower bound of the customer's distinct active days.
 - ``max_balance`` is the largest month-end balance of any single account (of any type), which the
   dormant-account rule ("every account balance < 300") reads.
+- ``holds_card`` / ``card_use_count``: a bank card is a debit card (a 活期 account) or a credit card; card use
+  is the transactions on both (domain.md §3.2, inactive bank card).
+- ``sole_deposit_balance`` is the month-end balance of the customer's only deposit account (活期 or 定期), NULL
+  with none or several: the inactive-card rule reads it, never a credit card's balance (money owed).
 - ``card_activated`` is true when any card is activated, false when cards exist and none is, null without
   a known card state.
 - Contribution per account, then summed and rounded to 2 decimals (half away from zero):
@@ -39,7 +43,7 @@ FACT_FIELDS = [
     "aum_end", "aum_avg", "deposit_end", "deposit_avg", "loan_end", "loan_avg", "margin_end", "margin_avg",
     "card_balance", "card_spend", "card_txn_count", "has_card", "card_activated", "txn_count", "active_days",
     "last_txn_date", "max_balance", "product_count", "deposit_contribution", "loan_contribution",
-    "fee_income", "contribution",
+    "fee_income", "card_use_count", "holds_card", "sole_deposit_balance", "contribution",
 ]
 
 
@@ -60,6 +64,7 @@ def customer_months_build(*, month: date, deposit_ftp: Decimal = DEFAULT_FTP, lo
         "deposits": sum(bits[str(t)] for t in DEPOSIT_ACCOUNT_TYPES),
         "loan": bits[str(AccountType.LOAN)],
         "card": bits[str(AccountType.CREDIT_CARD)],
+        "bank_cards": bits[str(AccountType.CREDIT_CARD)] | bits[str(AccountType.DEMAND)],
         "margin": bits[str(AccountType.CUSTODY_MARGIN)],
         "deposit_ftp": deposit_ftp,
         "loan_ftp": loan_ftp,
@@ -107,7 +112,11 @@ def customer_months_build(*, month: date, deposit_ftp: Decimal = DEFAULT_FTP, lo
                     ROUND(COALESCE(SUM(
                         a * (COALESCE(annual_rate, %(loan_ftp)s) - %(loan_ftp)s) / 100 / 360 * %(days)s
                     ) FILTER (WHERE bit = %(loan)s), 0), 2) AS loan_contribution,
-                    SUM(fee_income) AS fee_income
+                    SUM(fee_income) AS fee_income,
+                    COALESCE(SUM(txn_count) FILTER (WHERE bit & %(bank_cards)s <> 0), 0) AS card_use_count,
+                    bool_or(bit & %(bank_cards)s <> 0) AS holds_card,
+                    CASE WHEN count(*) FILTER (WHERE bit & %(deposits)s <> 0) = 1
+                         THEN SUM(e) FILTER (WHERE bit & %(deposits)s <> 0) END AS sole_deposit_balance
                 FROM (
                     SELECT customer_id, month_end_balance AS e, avg_daily_balance AS a, annual_rate, card_spend,
                            txn_count, txn_days, last_txn_date, activated, fee_income,

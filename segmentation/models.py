@@ -10,6 +10,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 from django.utils.text import format_lazy
@@ -19,7 +20,15 @@ from crm.models import OrgUnit, TimeStampedModel
 from crm.money import format_amount
 from crm.partitions import MonthPartitioned
 from customers.models import Customer
-from customers.tiers import AssetTier, CorporateClass, CorporateSize, DepositClass, MaintenanceBand, ValueSegment
+from customers.tiers import (
+    AssetTier,
+    CorporateClass,
+    CorporateSize,
+    DepositClass,
+    MaintenanceBand,
+    NegativeRule,
+    ValueSegment,
+)
 
 MONEY = {"max_digits": 18, "decimal_places": 2}
 RATE = {"max_digits": 7, "decimal_places": 4}
@@ -100,13 +109,22 @@ class RuleVersion(TimeStampedModel):
     dormant_enabled = models.BooleanField(_("启用睡眠户规则"), default=True)
     dormant_months = models.PositiveSmallIntegerField(_("睡眠户无交易月数"), default=6)
     dormant_balance = models.DecimalField(_("睡眠户账户余额上限"), default=Decimal("300.00"), **MONEY)
-    inactive_card_enabled = models.BooleanField(_("启用低效信用卡规则"), default=True)
+    inactive_card_enabled = models.BooleanField(_("启用低效银行卡规则"), default=True)
     card_min_uses = models.DecimalField(_("月均用卡次数下限"), max_digits=7, decimal_places=2, default=Decimal("2"))
     card_min_spend = models.DecimalField(_("月均消费额下限"), default=Decimal("80.00"), **MONEY)
-    card_min_balance = models.DecimalField(_("卡账户余额下限"), default=Decimal("100.00"), **MONEY)
+    card_min_balance = models.DecimalField(_("唯一存款账户余额下限"), default=Decimal("100.00"), **MONEY)
     bad_credit_enabled = models.BooleanField(_("启用不良记录规则"), default=True)
     bad_credit_min = models.PositiveSmallIntegerField(_("不良记录次数阈值"), default=2)
     overdraft_enabled = models.BooleanField(_("启用恶意透支规则"), default=True)
+    # Dormant and inactive-card fire only below it (domain.md §3.2 revised: an idle card never makes a rich
+    # customer 负值); the risk rules fire whatever the wealth.
+    low_value_aum_max = models.DecimalField(
+        _("低价值规则适用上限(月日均金融资产)"), default=Decimal("50000.00"),
+        help_text=_("睡眠户与低效银行卡规则只对月日均金融资产低于此值（分层维护准入，默认5万）的客户生效"), **MONEY)
+
+    # 2 Completeness gate: a month closes only when its balance rows cover enough of the previous closed month's
+    coverage_bank_min = models.DecimalField(_("完整性校验：全行账户覆盖率下限(%)"), default=Decimal("95.00"), **PERCENT)
+    coverage_unit_min = models.DecimalField(_("完整性校验：机构账户覆盖率下限(%)"), default=Decimal("80.00"), **PERCENT)
 
     # 3.3 Maintenance bands
     entry_aum = models.DecimalField(_("准入：金融资产"), default=Decimal("50000.00"), **MONEY)
@@ -213,6 +231,9 @@ class MonthClose(TimeStampedModel):
         related_name="+",
     )
     customer_count = models.PositiveIntegerField(_("客户数"), default=0)
+    # Set when an admin closed the month although it failed the completeness gate (segmentation.completeness).
+    incomplete_reason = models.TextField(_("接受数据不完整的原因"), blank=True)
+    coverage = models.JSONField(_("完整性校验结果"), default=dict, blank=True)
 
     class Meta:
         ordering = ["-month"]
@@ -274,7 +295,9 @@ class Assignment(MonthPartitioned):
     stability_score = models.DecimalField(_("稳定性得分"), null=True, blank=True, **PERCENT)
     # Each indicator's value and points live in fixed columns val_<code> / pt_<code> (added below the class),
     # not in JSON: building a JSON document per customer was a third of the engine's time.
-    negative_rule = models.CharField(_("触发负值规则"), max_length=24, blank=True)
+    negative_rule = models.CharField(_("触发负值规则"), max_length=24, blank=True)  # the first of negative_rules
+    negative_rules = ArrayField(models.CharField(max_length=24), verbose_name=_("触发的全部负值规则"), default=list,
+                               blank=True)
     maintenance_band = models.CharField(_("维护层级"), max_length=16, choices=MaintenanceBand.choices, blank=True)
     proposed_role = models.CharField(_("建议维护岗位"), max_length=16, blank=True)
     corporate_size = models.CharField(_("企业规模"), max_length=16, choices=CorporateSize.choices, blank=True)
@@ -295,12 +318,16 @@ class Assignment(MonthPartitioned):
     deposit_avg = models.DecimalField(_("月日均存款"), null=True, blank=True, **MONEY)
     loan_end = models.DecimalField(_("月末贷款余额(绝对值)"), null=True, blank=True, **MONEY)
     margin_end = models.DecimalField(_("月末三方存管保证金"), null=True, blank=True, **MONEY)
+    # card_balance / has_card: the inputs of the inactive-card rule up to rule 0010 (credit cards only); since,
+    # holds_card and sole_deposit_balance (debit or credit card; the balance of the only deposit account).
     card_balance = models.DecimalField(_("信用卡账户余额"), null=True, blank=True, **MONEY)
     has_card = models.BooleanField(_("持有信用卡"), null=True, blank=True)
+    holds_card = models.BooleanField(_("持有银行卡"), null=True, blank=True)
+    sole_deposit_balance = models.DecimalField(_("唯一存款账户月末余额"), null=True, blank=True, **MONEY)
     max_balance = models.DecimalField(_("单账户最高余额"), null=True, blank=True, **MONEY)
     card_uses_3m = models.BigIntegerField(_("近3个月用卡次数合计"), null=True, blank=True)
     card_spend_3m = models.DecimalField(_("近3个月信用卡消费合计"), null=True, blank=True, **MONEY)
-    facts_3m = models.PositiveSmallIntegerField(_("近3个月有数据的月数"), null=True, blank=True)
+    facts_3m = models.PositiveSmallIntegerField(_("近3个月计入平均的月数"), null=True, blank=True)
     card_spend_12m = models.DecimalField(_("近12个月信用卡消费合计"), null=True, blank=True, **MONEY)
     last_activity = models.DateField(_("最后活动日"), null=True, blank=True)
     prev_rank = models.SmallIntegerField(_("上月资产等级序号"), null=True, blank=True)
@@ -331,25 +358,46 @@ class Assignment(MonthPartitioned):
         return result
 
     @property
-    def negative_evidence(self) -> list[tuple[str, object]]:
-        """The recorded inputs the negative rule fired on, labelled (empty if none fired or none were recorded).
+    def first_negative_rule(self) -> str:
+        """The rule a one-line view (report sheets, lists) shows: the first recorded, risk rules first."""
+        return self.negative_rule
 
-        Read from the rule basis columns rather than stored again as a document per customer.
+    @property
+    def negative_evidence(self) -> list[tuple[str, object]]:
+        """The first negative rule's evidence (see ``negative_explanations`` for every rule that fired)."""
+        return self.rule_evidence(self.negative_rule)
+
+    @property
+    def negative_explanations(self) -> list[dict]:
+        """Every negative rule that fired, in order, each with its label and labelled evidence."""
+        codes = list(self.negative_rules or ([self.negative_rule] if self.negative_rule else []))
+        labels = dict(NegativeRule.choices)
+        return [{"code": code, "label": labels.get(code, code), "evidence": self.rule_evidence(code)}
+                for code in codes]
+
+    def rule_evidence(self, code: str) -> list[tuple[str, object]]:
+        """The recorded inputs negative rule ``code`` read, labelled (empty if none were recorded).
+
+        Read from the rule basis columns rather than stored again as a document per customer. Months closed
+        before rule 0010 recorded the credit card's balance (card_balance) instead of the only deposit account's.
         """
         months = max(self.facts_3m or 0, 1)
+        deposit = ((_("唯一存款账户月末余额"), self.sole_deposit_balance) if self.holds_card is not None
+                   else (_("信用卡账户余额"), self.card_balance))
+        low_value = [(_("月日均金融资产"), self.aum_avg)]
         evidence = {
-            "dormant": [(_("最后交易日"), self.last_activity), (_("单账户最高余额"), self.max_balance)],
+            "dormant": [(_("最后交易日"), self.last_activity), (_("单账户最高余额"), self.max_balance), *low_value],
             "inactive_card": [
                 (_("近3个月月均用卡次数"), None if self.card_uses_3m is None
                  else (Decimal(self.card_uses_3m) / months).quantize(CENT, rounding=ROUND_HALF_UP)),
                 (_("近3个月月均消费额"), None if self.card_spend_3m is None
                  else (self.card_spend_3m / months).quantize(CENT, rounding=ROUND_HALF_UP)),
-                (_("信用卡账户余额"), self.card_balance),
+                deposit, *low_value,
             ],
             "bad_credit": [(_("不良记录次数"), None if self.val_bad_credit_count is None
                             else int(self.val_bad_credit_count))],
             "malicious_overdraft": [(_("恶意透支"), _("是") if self.malicious_overdraft else None)],
-        }.get(self.negative_rule, [])
+        }.get(code, [])
         return [(label, format_amount(value) if isinstance(value, Decimal) else value)
                 for label, value in evidence if value is not None]
 
@@ -412,16 +460,18 @@ class RollingHistory(models.Model):
     customer = models.ForeignKey(Customer, verbose_name=_("客户"), on_delete=models.DO_NOTHING, related_name="+",
                                  db_constraint=False, db_index=False)
     month = models.DateField(_("月份"))
-    n3 = models.PositiveSmallIntegerField(_("近3个月有数据的月数"))
+    # n3 / n6: the months the window averages divide by, from the relationship's first month (engine.WINDOW_MONTHS)
+    n3 = models.PositiveSmallIntegerField(_("近3个月计入平均的月数"))
     uses_sum3 = models.BigIntegerField(_("近3个月用卡次数合计"))
     spend_sum3 = models.DecimalField(_("近3个月信用卡消费合计"), max_digits=20, decimal_places=2)
     aum_sum3 = models.DecimalField(_("近3个月日均金融资产合计"), max_digits=20, decimal_places=2)
     aum_avg_m3 = models.DecimalField(_("3个月前的月日均金融资产"), null=True, blank=True, **MONEY)
-    n6 = models.PositiveSmallIntegerField(_("近6个月有数据的月数"))
+    n6 = models.PositiveSmallIntegerField(_("近6个月计入平均的月数"))
     aum_sum6 = models.DecimalField(_("近6个月日均金融资产合计"), max_digits=20, decimal_places=2)
     aum_sumsq6 = models.DecimalField(_("近6个月日均金融资产平方和"), max_digits=40, decimal_places=4)
     card_spend12 = models.DecimalField(_("近12个月信用卡消费合计"), max_digits=20, decimal_places=2)
     last_txn = models.DateField(_("最后交易日"), null=True, blank=True)
+    first_month = models.DateField(_("首个有数据的月份"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("滚动历史")

@@ -9,8 +9,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection, transaction
+from django.utils.translation import gettext as _
 
-from customers.tiers import AssetTier, MaintenanceBand, ValueSegment
+from customers.models import Customer
+from customers.tiers import AssetTier, CorporateClass, CorporateSize, DepositClass, MaintenanceBand, ValueSegment
 
 from . import engine
 from .models import INDICATOR_PLACES, Assignment, MonthClose, RuleVersion
@@ -57,7 +59,7 @@ def _whatif_table(cursor, *, version: RuleVersion, month: dt.date) -> int:
     the rules alone, no pass over 12 months of facts. Otherwise (months closed before the basis was
     recorded) the full engine from the facts, joined to the recorded assignments.
     """
-    first = Assignment.objects.filter(month=month).order_by("month", "customer").values_list("facts_3m", flat=True)[:1]
+    first = Assignment.objects.filter(month=month).order_by("month", "customer").values_list("holds_card", flat=True)[:1]
     columns = ", ".join(engine.ASSIGNMENT_COLUMNS)
     keep = ("customer_id, maintainer_id, kind, aum_avg, asset_tier, value_segment, maintenance_band, "
             "rec_asset_tier, rec_value_segment, rec_maintenance_band")
@@ -165,6 +167,13 @@ def whatif_compute(*, version: RuleVersion, month: dt.date, affected_limit: int 
             cols = ["customer_id", "customer_no", "name", "tier_from", "tier_to", "segment_from", "segment_to",
                     "band_from", "band_to", "aum_avg"]
             affected = [dict(zip(cols, row, strict=True)) for row in cursor.fetchall()]
+            # Labels beside the codes: the admin reads 金卡 → 白金, not gold → platinum.
+            labels = {"tier": dict(AssetTier.choices), "segment": dict(ValueSegment.choices),
+                      "band": dict(MaintenanceBand.choices)}
+            for row in affected:
+                for kind, names in labels.items():
+                    for end in ("from", "to"):
+                        row[f"{kind}_{end}_label"] = names.get(row[f"{kind}_{end}"], "")
         cursor.execute(f"DROP TABLE IF EXISTS {WHATIF_TABLE}")
     if affected_limit:
         return result, affected
@@ -177,16 +186,27 @@ TIMELINE_MONTHS = 13
 
 # The columns the panel shows: 55 of the 129 of an assignment and its rule version (the engine's recorded inputs and
 # the version's other rules stay in the database). Building the query for all of them cost ~2 ms of every 360 page.
+CORPORATE_CLASSES = ["strategic", "premium", "effective", "nurture"]  # high → low; below them all: 调整型
+CORPORATE_THRESHOLDS = (
+    *(f"{name}_min_{what}" for name in CORPORATE_CLASSES for what in ("contribution", "products")),
+    "class1_deposit_min", "class1_target_credit_min", "class2_deposit_min",
+    *(f"{basis}_{size}_min" for basis in ("assets", "capital") for size in ("small", "medium", "large", "extra_large")),
+)
+
 EXPLANATION_FIELDS = (
     "month", "kind", "aum_avg", "asset_metric_value", "raw_asset_tier", "asset_tier", "grace_months_used",
-    "value_segment", "profit_score", "stability_score", "negative_rule", "maintenance_band",
+    "value_segment", "profit_score", "stability_score", "negative_rule", "negative_rules", "maintenance_band",
     "proposed_role", "corporate_size", "deposit_class", "corporate_class",
-    # the negative rule's evidence (Assignment.negative_evidence)
+    # the negative rules' evidence (Assignment.negative_explanations)
     "last_activity", "max_balance", "card_uses_3m", "card_spend_3m", "facts_3m", "card_balance", "malicious_overdraft",
+    "holds_card", "sole_deposit_balance",
+    # the corporate tiers' inputs (corporate_explanation)
+    "deposit_avg", "total_assets", "registered_capital", "credit_customer", "target_credit", "admin_level",
     *(f"{prefix}_{code}" for code in INDICATOR_PLACES for prefix in ("val", "pt")),
     "rule_version", *(f"rule_version__{name}" for name in (
         "number", "asset_metric", "gold_min", "platinum_min", "diamond_min", "profit_current_weight",
         "profit_potential_weight", "profit_indicators", "stability_indicators", "profit_cutoff", "stability_cutoff",
+        *CORPORATE_THRESHOLDS,
     )),
 )
 
@@ -223,7 +243,8 @@ def customer_tier_explanation(*, customer) -> dict:
     for row in reversed(rows):
         changed = previous is not None and (
             row.asset_tier != previous.asset_tier or row.value_segment != previous.value_segment
-            or row.maintenance_band != previous.maintenance_band)
+            or row.maintenance_band != previous.maintenance_band or row.corporate_size != previous.corporate_size
+            or row.deposit_class != previous.deposit_class or row.corporate_class != previous.corporate_class)
         timeline.append({"assignment": row, "changed": changed})
         previous = row
     thresholds = [
@@ -236,5 +257,50 @@ def customer_tier_explanation(*, customer) -> dict:
         "thresholds": thresholds,
         "indicators": indicators,
         "negative_label": engine.NEGATIVE_RULES.get(current.negative_rule, ""),
+        "negative_rules": current.negative_explanations,
+        "corporate": corporate_explanation(assignment=current, version=version),
         "timeline": list(reversed(timeline)),
+    }
+
+
+def corporate_explanation(*, assignment: Assignment, version) -> dict | None:
+    """Why a company or institution got its class, deposit class and size: its figures against the thresholds.
+
+    The class is the highest whose contribution AND product-count floors are both reached (domain.md 3.4).
+    """
+    if assignment.kind == Customer.Kind.INDIVIDUAL:
+        return None
+    # val_<code> columns are added to Assignment by a loop (segmentation.models.INDICATOR_PLACES)
+    contribution, products = getattr(assignment, "val_contribution"), getattr(assignment, "val_product_count")  # noqa: B009
+    labels = dict(CorporateClass.choices)
+    classes = []
+    for name in CORPORATE_CLASSES:
+        min_contribution = getattr(version, f"{name}_min_contribution")
+        min_products = getattr(version, f"{name}_min_products")
+        classes.append({
+            "code": name, "label": labels[name], "min_contribution": min_contribution, "min_products": min_products,
+            "contribution_met": contribution is not None and contribution >= min_contribution,
+            "products_met": products is not None and products >= min_products,
+            "assigned": assignment.corporate_class == name,
+        })
+    classes.append({"code": "adjust", "label": labels["adjust"], "assigned": assignment.corporate_class == "adjust"})
+    size_value: object
+    if assignment.kind == Customer.Kind.INSTITUTION:
+        level = assignment.admin_level or ""
+        size_basis, size_value, prefix = _("行政级别"), dict(Customer.AdminLevel.choices).get(level, "—"), ""
+    elif assignment.credit_customer and assignment.total_assets is not None:
+        size_basis, size_value, prefix = _("总资产（信用客户）"), assignment.total_assets, "assets"
+    else:
+        size_basis, size_value, prefix = _("注册资本"), assignment.registered_capital, "capital"
+    sizes = dict(CorporateSize.choices)
+    size_thresholds = ([(sizes[size], getattr(version, f"{prefix}_{size}_min"))
+                        for size in ("extra_large", "large", "medium", "small")] if prefix else [])
+    return {
+        "contribution": contribution,
+        "products": None if products is None else int(products),
+        "classes": classes,
+        "deposit_avg": assignment.deposit_avg, "target_credit": assignment.target_credit,
+        "deposit_thresholds": [(DepositClass.CLASS_1.label, version.class1_deposit_min, version.class1_target_credit_min),
+                               (DepositClass.CLASS_2.label, version.class2_deposit_min, None)],
+        "size_basis": size_basis, "size_value": size_value, "size_thresholds": size_thresholds,
     }

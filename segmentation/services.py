@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import logging
 import time
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import BooleanField, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from crm.model_fields import concrete_field, field_label
+from crm.months import add_months
 from customers.models import CustomerMonth, MonthlyBalance
+from customers.tiers import IndicatorLabel, ProfitGroup
 from segmentation import facts
 
-from . import close_steps, engine, standing
+from . import close_steps, completeness, engine, standing
 from .models import (
     MonthClose,
     MonthReopen,
@@ -33,6 +36,14 @@ logger = logging.getLogger(__name__)
 
 class MonthCloseError(Exception):
     """A month cannot be closed or reopened; the message is for the operator (Chinese)."""
+
+
+class MonthIncompleteError(MonthCloseError):
+    """The month's balance file fails the completeness gate; ``coverage`` has the units and their counts."""
+
+    def __init__(self, coverage: completeness.Coverage):
+        super().__init__(coverage.message())
+        self.coverage = coverage
 
 
 # ---------------------------------------------------------------- validation
@@ -148,6 +159,55 @@ def _as_text(value, field=None) -> str:
     return str(value)
 
 
+def rule_change_field_label(name: str) -> str:
+    """A change-log field name as the admin reads it (its verbose name), e.g. state → 状态."""
+    try:
+        return field_label(RuleVersion, name)
+    except (FieldDoesNotExist, LookupError):
+        return name
+
+
+def _indicators_text(items) -> str:
+    labels = dict(IndicatorLabel.choices)
+    groups = dict(ProfitGroup.choices)
+    parts = []
+    for item in items if isinstance(items, list) else []:
+        group = f"{groups.get(item.get('group'), '')}·" if item.get("group") else ""
+        parts.append(_("%(group)s%(label)s 权重%(weight)s%% 满分%(full)s")
+                     % {"group": group, "label": labels.get(item.get("code"), item.get("code")),
+                        "weight": item.get("weight"), "full": item.get("full_value")})
+    return "；".join(parts)
+
+
+def rule_change_value_label(name: str, value: str) -> str:
+    """A logged value as the admin reads it: choices by their label (published → 已发布), yes/no, indicators."""
+    if value in ("", None):
+        return "—"
+    try:
+        field = concrete_field(RuleVersion, name)
+    except (FieldDoesNotExist, LookupError):
+        return value
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(field, BooleanField):
+        return _("是") if value == "True" else _("否")
+    if name in ("profit_indicators", "stability_indicators"):
+        try:
+            return _indicators_text(ast.literal_eval(value))
+        except (ValueError, SyntaxError):
+            return value
+    return value
+
+
+def rule_version_indicator_rows(*, version: RuleVersion) -> dict[str, list[dict]]:
+    """A version's indicators with their labels, for the read-only view of a published version."""
+    labels = dict(IndicatorLabel.choices)
+    groups = dict(ProfitGroup.choices)
+    return {score: [{"label": labels.get(i.get("code"), i.get("code")), "group": groups.get(i.get("group"), ""),
+                     "weight": i.get("weight"), "full_value": i.get("full_value")} for i in items or []]
+            for score, items in (("profit", version.profit_indicators), ("stability", version.stability_indicators))}
+
+
 @transaction.atomic
 def rule_version_save(*, version: RuleVersion, by=None, old: RuleVersion | None = None) -> RuleVersion:
     """Save a draft and log each changed field (from → to). Published versions are read-only."""
@@ -200,7 +260,16 @@ def rule_version_copy(*, version: RuleVersion, by=None) -> RuleVersion:
                        change_note=_("复制自 v%(n)s") % {"n": version.number})
     for field in rule_parameter_fields():
         setattr(copy, field.attname, getattr(version, field.attname))
+    # A copy is for the months to come: it proposes the first month not yet closed (never an earlier one).
+    copy.effective_month = max(next_open_month(), version.effective_month)
     return rule_version_save(version=copy, by=by)
+
+
+def next_open_month() -> dt.date:
+    """The month after the latest closed one; the current month when none is closed."""
+    last = (MonthClose.objects.filter(state=MonthClose.State.CLOSED).order_by("-month")
+            .values_list("month", flat=True).first())
+    return add_months(last, 1) if last else timezone.localdate().replace(day=1)
 
 
 def rule_version_in_force(*, month: dt.date) -> RuleVersion | None:
@@ -221,16 +290,19 @@ def _facts_build(*, month: dt.date, version: RuleVersion) -> int:
 
 # What a progress bar says once each step of the close is done.
 CLOSE_STEP_LABELS = {
-    "facts": gettext_lazy("客户月度事实已生成"), "assignments": gettext_lazy("分层结果已计算"),
+    "completeness": gettext_lazy("数据完整性检查已通过"), "facts": gettext_lazy("客户月度事实已生成"), "assignments": gettext_lazy("分层结果已计算"),
     "tier_changes": gettext_lazy("等级变动已记录"), "standing": gettext_lazy("客户当前等级已更新"),
     "commit": gettext_lazy("月结已提交"), "vacuum": gettext_lazy("统计信息已更新"),
 }
 
 
-def month_close(*, month: dt.date, by=None, build_facts: bool = True,
-                progress: Callable[..., None] | None = None) -> MonthClose:
-    """Close a month in ONE transaction: facts → assignments → tier changes → standing → registered steps
-    (``close_steps``: service tasks, report aggregates) → closed; then the after-commit steps.
+def month_close(*, month: dt.date, by=None, build_facts: bool = True, accept_incomplete: bool = False,
+                reason: str = "", progress: Callable[..., None] | None = None) -> MonthClose:
+    """Close a month in ONE transaction: completeness gate → facts → assignments → tier changes → standing →
+    registered steps (``close_steps``: service tasks, report aggregates) → closed; then the after-commit steps.
+
+    A month whose balance rows fall short of the previous closed month's (``completeness``) is refused with
+    MonthIncompleteError unless ``accept_incomplete`` with a ``reason``, which the close record keeps.
 
     The customers' standing (list sorts, current tiers) follows the latest closed month: closing an
     older month (a correction) leaves it alone.
@@ -241,7 +313,7 @@ def month_close(*, month: dt.date, by=None, build_facts: bool = True,
     """
     timings: dict[str, float] = {}
     clock = time.perf_counter()
-    steps_total = (6 if build_facts else 5) + len(close_steps.registered(after_commit=False)) \
+    steps_total = (7 if build_facts else 6) + len(close_steps.registered(after_commit=False)) \
         + len(close_steps.registered(after_commit=True))
 
     def lap(step: str) -> None:
@@ -254,9 +326,12 @@ def month_close(*, month: dt.date, by=None, build_facts: bool = True,
                      cancellable="commit" not in timings)
 
     if progress is not None:
-        progress(done=0, total=steps_total, step=_("正在生成客户月度事实……"))
+        progress(done=0, total=steps_total, step=_("正在检查数据完整性……"))
 
     label = {"month": f"{month:%Y-%m}"}
+    reason = (reason or "").strip()
+    if accept_incomplete and not reason:
+        raise MonthCloseError(_("接受数据不完整月结必须填写原因"))
     if month >= timezone.localdate().replace(day=1):
         raise MonthCloseError(_("%(month)s 尚未结束，不能月结") % label)
     if not (MonthlyBalance.objects.filter(month=month).exists() or CustomerMonth.objects.filter(month=month).exists()):
@@ -271,6 +346,15 @@ def month_close(*, month: dt.date, by=None, build_facts: bool = True,
         version = rule_version_in_force(month=month)
         if version is None:
             raise MonthCloseError(_("%(month)s 没有已发布且已生效的规则版本") % {"month": f"{month:%Y-%m}"})
+        coverage = completeness.month_coverage(month=month, version=version)
+        lap("completeness")
+        if not coverage.complete and not accept_incomplete:
+            raise MonthIncompleteError(coverage)
+        record = coverage.as_record()
+        if not coverage.complete:
+            record["accepted_by"] = getattr(by, "username", "") or ""
+            logger.warning("month_close %s: incomplete balances accepted (%s): %s", label["month"], reason,
+                           coverage.message())
         if build_facts:
             _facts_build(month=month, version=version)  # analyzes the month's new partition
             lap("facts")
@@ -290,8 +374,10 @@ def month_close(*, month: dt.date, by=None, build_facts: bool = True,
         month_close_row.closed_at = timezone.now()
         month_close_row.closed_by = by
         month_close_row.customer_count = count
+        month_close_row.coverage = record
+        month_close_row.incomplete_reason = reason if not coverage.complete else ""
         month_close_row.save(update_fields=["state", "rule_version", "closed_at", "closed_by", "customer_count",
-                                            "updated_at"])
+                                            "coverage", "incomplete_reason", "updated_at"])
     lap("commit")
     standing.standing_vacuum()
     lap("vacuum")

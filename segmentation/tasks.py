@@ -35,7 +35,9 @@ def close_work(job: Job) -> dict[str, Any]:
 
     try:
         with month_session_lock(month):
-            row = month_close(month=month, by=job.started_by, progress=progress)
+            row = month_close(month=month, by=job.started_by, progress=progress,
+                              accept_incomplete=bool(job.parameters.get("accept_incomplete")),
+                              reason=job.parameters.get("reason", ""))
     except MonthCloseError as exc:
         raise JobFailed(str(exc)) from None
     return {"month": f"{month:%Y-%m}", "customers": row.customer_count,

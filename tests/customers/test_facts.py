@@ -58,6 +58,8 @@ def test_facts_of_a_customer_with_every_kind_of_account(people):
     assert (fact.margin_end, fact.margin_avg) == (Decimal("12000.00"), Decimal("10000.00"))
     assert (fact.card_balance, fact.card_spend, fact.card_txn_count) == (Decimal("2000.00"), Decimal("3456.78"), 12)
     assert fact.has_card is True and fact.card_activated is True
+    # bank cards: the debit card's 活期 and the credit card (5 + 12 transactions); two deposit accounts: no sole one
+    assert (fact.card_use_count, fact.holds_card, fact.sole_deposit_balance) == (17, True, None)
     assert (fact.txn_count, fact.active_days, fact.last_txn_date) == (18, 9, date(2025, 1, 28))
     assert (fact.max_balance, fact.product_count) == (Decimal("295000.00"), 6)
     # 100000×(2.50−0.30)%/360×31 = 189.444… ; 200000×(2.50−1.75)%/360×31 = 129.166… → 318.61
@@ -109,3 +111,23 @@ def test_rebuild_keeps_the_month_facts_of_customers_without_balance_rows(people)
     again = CustomerMonth.objects.get(customer=z, month=JAN)
     assert (again.pk, again.aum_avg, again.product_count) == (kept.pk, Decimal("123.45"), 1)
     assert CustomerMonth.objects.get(customer=x, month=JAN).aum_avg == Decimal("360000.00")
+
+
+def test_bank_card_facts_read_the_only_deposit_account_never_the_credit_card(people):
+    _x, y, _z = people
+    payer = CustomerFactory(customer_no="P", org_unit=y.org_unit)
+    # a cardholder who pays in full (credit card balance 0) with one 活期 account of 5,000
+    balance(payer, "credit_card", end="0", avg="0", txn_count=1, card_spend=Decimal("60.00"))
+    balance(payer, "demand", end="5000", avg="5000", txn_count=0)
+    only_card = CustomerFactory(customer_no="Q", org_unit=y.org_unit)
+    balance(only_card, "credit_card", end="50", avg="50", txn_count=0)
+
+    customer_months_build(month=JAN)
+
+    payer_fact = CustomerMonth.objects.get(customer=payer, month=JAN)
+    assert (payer_fact.card_use_count, payer_fact.holds_card) == (1, True)
+    assert payer_fact.sole_deposit_balance == Decimal("5000.00")
+    card_only = CustomerMonth.objects.get(customer=only_card, month=JAN)
+    assert card_only.holds_card is True and card_only.sole_deposit_balance is None  # the card's 50 is owed money
+    y_fact = CustomerMonth.objects.get(customer=y, month=JAN)
+    assert (y_fact.holds_card, y_fact.sole_deposit_balance) == (True, Decimal("40000.00"))  # a debit card

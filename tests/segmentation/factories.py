@@ -10,7 +10,7 @@ from segmentation.models import RuleVersion
 from tests.factories import CustomerFactory
 
 MONTH = dt.date(2024, 6, 1)
-COUNTS = {"txn_count", "active_days", "card_txn_count", "product_count"}
+COUNTS = {"txn_count", "active_days", "card_txn_count", "card_use_count", "product_count"}
 
 
 def fact(customer, month=MONTH, **values) -> CustomerMonth:

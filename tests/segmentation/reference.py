@@ -45,12 +45,24 @@ def assign(*, version, month: dt.date, customer, facts: dict, prev: dict | None)
 
     window = lambda first: [facts[m] for m in sorted(facts) if first <= m <= month]  # noqa: E731
     last3, last6, last12 = window(add_months(month, -2)), window(add_months(month, -5)), window(add_months(month, -11))
+    # Window averages divide by every month of the window since the relationship began (the earlier of
+    # 建立关系日期 and the first month with facts), months without facts counting as zero; the whole window
+    # when neither is known.
+    starts = [m for m in facts if m <= month] + ([customer.since.replace(day=1)] if customer.since else [])
+    start = min(starts) if starts else None
+
+    def months_counted(n: int) -> int:
+        if start is None:
+            return n
+        return min(n, max(1, (month.year - start.year) * 12 + month.month - start.month + 1))
+
+    w3, w6 = months_counted(3), months_counted(6)
     aum_avg = get("aum_avg")
     result: dict = {"kind": customer.kind, "aum_avg": aum_avg}
     contribution, product_count = get("contribution"), get("product_count", 0)
 
     if customer.kind != "individual":
-        result.update(asset_tier="", value_segment="", maintenance_band="", negative_rule="")
+        result.update(asset_tier="", value_segment="", maintenance_band="", negative_rule="", negative_rules=[])
         if customer.kind == "institution":
             size = {"provincial": "large", "municipal": "medium", "township": "small"}.get(customer.admin_level, "micro")
         else:
@@ -84,7 +96,7 @@ def assign(*, version, month: dt.date, customer, facts: dict, prev: dict | None)
     elif version.asset_metric == "end":
         metric = get("aum_end")
     else:
-        metric = q(sum((x.aum_avg for x in last3), Decimal(0)) / len(last3)) if last3 else Decimal("0.00")
+        metric = q(sum((x.aum_avg for x in last3), Decimal(0)) / w3) if last3 else Decimal("0.00")
     raw = 0
     for rank, field in enumerate(["gold_min", "platinum_min", "diamond_min"], start=1):
         if metric >= getattr(version, field):
@@ -111,13 +123,14 @@ def assign(*, version, month: dt.date, customer, facts: dict, prev: dict | None)
         "product_breadth": product_count,
         "bad_credit_count": customer.bad_credit_count,
     }
-    mean6 = sum((x.aum_avg for x in last6), Decimal(0)) / len(last6) if last6 else Decimal(0)
+    six = [x.aum_avg for x in last6] + [Decimal(0)] * (w6 - len(last6))  # months without facts count as zero
+    mean6 = sum(six, Decimal(0)) / w6 if last6 else Decimal(0)
     if mean6 <= 0:
         values["aum_volatility_6m"] = None
     else:
         with localcontext() as ctx:
             ctx.prec = 60
-            variance = sum(((x.aum_avg - mean6) ** 2 for x in last6), Decimal(0)) / len(last6)
+            variance = sum(((x - mean6) ** 2 for x in six), Decimal(0)) / w6
             values["aum_volatility_6m"] = q(variance.sqrt() / mean6, "0.0001")
     lower = {"aum_volatility_6m", "bad_credit_count"}
     pts = {}
@@ -134,26 +147,29 @@ def assign(*, version, month: dt.date, customer, facts: dict, prev: dict | None)
                 + version.profit_potential_weight * weighted(potential)) / 10000)
     stability = q(weighted(version.stability_indicators) / 100)
 
-    # negative rules, in the documented order
+    # negative rules: every one that fires, risk rules first; low-value rules only below the AUM ceiling
     # the latest transaction date ever reported up to the month (not only within 12 months)
     last_activity = max((x.last_txn_date for x in facts.values() if x.month <= month and x.last_txn_date),
                         default=None) or customer.since
     dormant_from = add_months(month, -(version.dormant_months - 1))
-    has_card = bool(get("has_card", False))
-    uses3 = sum((Decimal(x.card_txn_count) for x in last3), Decimal(0)) / len(last3) if last3 else Decimal(0)
-    spend3 = sum((x.card_spend for x in last3), Decimal(0)) / len(last3) if last3 else Decimal(0)
-    negative = ""
-    if version.dormant_enabled and (last_activity is None or last_activity < dormant_from) and \
+    holds_card = bool(get("holds_card", False))
+    uses3 = sum((Decimal(x.card_use_count) for x in last3), Decimal(0))
+    spend3 = sum((x.card_spend for x in last3), Decimal(0))
+    sole_deposit = get("sole_deposit_balance", None)
+    low_value = aum_avg < version.low_value_aum_max
+    fired = []
+    if version.overdraft_enabled and customer.malicious_overdraft:
+        fired.append("malicious_overdraft")
+    if version.bad_credit_enabled and customer.bad_credit_count >= version.bad_credit_min:
+        fired.append("bad_credit")
+    if low_value and version.dormant_enabled and (last_activity is None or last_activity < dormant_from) and \
             get("max_balance") < version.dormant_balance:
-        negative = "dormant"
-    elif version.inactive_card_enabled and has_card and (
-            (uses3 < version.card_min_uses and spend3 < version.card_min_spend)
-            or get("card_balance") < version.card_min_balance):
-        negative = "inactive_card"
-    elif version.bad_credit_enabled and customer.bad_credit_count >= version.bad_credit_min:
-        negative = "bad_credit"
-    elif version.overdraft_enabled and customer.malicious_overdraft:
-        negative = "malicious_overdraft"
+        fired.append("dormant")
+    if low_value and version.inactive_card_enabled and holds_card and (
+            (uses3 < version.card_min_uses * w3 and spend3 < version.card_min_spend * w3)
+            or (sole_deposit is not None and sole_deposit < version.card_min_balance)):
+        fired.append("inactive_card")
+    negative = fired[0] if fired else ""
     if negative:
         segment = "negative"
     elif profit >= version.profit_cutoff:
@@ -180,7 +196,8 @@ def assign(*, version, month: dt.date, customer, facts: dict, prev: dict | None)
 
     result.update(
         asset_metric_value=metric, raw_asset_tier=TIERS[raw], asset_tier=TIERS[rank], grace_months_used=grace,
-        profit_score=profit, stability_score=stability, points=pts, negative_rule=negative, value_segment=segment,
+        profit_score=profit, stability_score=stability, points=pts, negative_rule=negative, negative_rules=fired,
+        value_segment=segment,
         maintenance_band=band, corporate_size="", deposit_class="", corporate_class="",
     )
     return result

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.urls import reverse
 
+from crm.months import add_months
 from segmentation import services
 from segmentation.models import MonthClose, RuleVersion
 from tests.segmentation.factories import MONTH, fact, individual
@@ -24,9 +25,7 @@ def test_admin_edit_of_draft_validates_and_logs(admin_client):
     url = reverse("admin:segmentation_ruleversion_change", args=[draft.pk])
     form = admin_client.get(url).context["adminform"].form
     data = {k: v for k, v in form.initial.items() if v is not None}
-    data.update({"profit_indicators": form["profit_indicators"].value(),
-                 "stability_indicators": form["stability_indicators"].value(),
-                 "effective_month": "2024-07-01", "gold_min": "2000000", "RuleVersionChange_changes-TOTAL_FORMS": "0",
+    data.update({"effective_month": "2024-07-01", "gold_min": "2000000", "RuleVersionChange_changes-TOTAL_FORMS": "0",
                  "changes-TOTAL_FORMS": "0", "changes-INITIAL_FORMS": "0"})
     for key in ["dormant_enabled", "inactive_card_enabled", "bad_credit_enabled", "overdraft_enabled",
                 "entry_gold_card"]:
@@ -101,3 +100,90 @@ def test_whatif_runs_as_a_background_job_and_the_page_shows_its_result(admin_cli
     assert job.result["customers"] == 1 and "name" not in str(job.result["asset_matrix"])
     assert f"结果来自后台作业 #{job.pk}" in page and "2024-06" in page
     assert f"?job={job.pk}" in job_page and "查看模拟结果" in job_page
+
+
+def draft_form_data(admin_client, draft) -> dict:
+    """The change form's POST data as the page offers it (every field at its initial value)."""
+    form = admin_client.get(reverse("admin:segmentation_ruleversion_change", args=[draft.pk])).context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None and v is not False}
+    data = {k: ("on" if v is True else v) for k, v in data.items()}
+    data.update({"effective_month": "2024-07-01", "changes-TOTAL_FORMS": "0", "changes-INITIAL_FORMS": "0"})
+    return data
+
+
+def test_indicators_are_edited_as_labelled_rows_with_per_field_validation(admin_client):
+    draft = services.rule_version_copy(version=RuleVersion.objects.get(number=1))
+    url = reverse("admin:segmentation_ruleversion_change", args=[draft.pk])
+    page = admin_client.get(url).content.decode()
+    assert 'name="profit_indicators"' not in page and "评分指标" in page  # rows, not a JSON text area
+    assert 'name="profit_contribution_weight"' in page and "月贡献度(元)" in page
+    assert 'name="stability_credit_rating_full_value"' in page
+    data = draft_form_data(admin_client, draft)
+    assert data["profit_contribution_weight"] == "50" and data["profit_contribution_group"] == "current"
+
+    bad = dict(data, profit_contribution_weight="abc", profit_fee_income_full_value="")
+    response = admin_client.post(url, bad)
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert errors["profit_contribution_weight"] == ["权重应为数字"]
+    assert errors["profit_fee_income_full_value"] == ["填写了权重的指标须填写大于0的满分值"]
+
+    # the weights of a group must still add up to 100 %: the service's message
+    response = admin_client.post(url, dict(data, profit_contribution_weight="40"))
+    assert "权重合计应为100%" in response.content.decode()
+
+    # move 10 % from contribution to fee income and drop bad_credit_count from stability onto tenure
+    good = dict(data, profit_contribution_weight="40", profit_fee_income_weight="30",
+                stability_bad_credit_count_weight="", stability_tenure_months_weight="35")
+    response = admin_client.post(url, good)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    draft.refresh_from_db()
+    weights = {i["code"]: (i.get("group"), i["weight"], i["full_value"]) for i in draft.profit_indicators}
+    assert weights["contribution"] == ("current", "40", "2000") and weights["fee_income"] == ("current", "30", "500")
+    assert [i["code"] for i in draft.stability_indicators if i["code"] == "bad_credit_count"] == []
+    assert {i["code"]: i["weight"] for i in draft.stability_indicators}["tenure_months"] == "35"
+
+
+def test_published_version_has_no_save_buttons_and_shows_its_indicators(admin_client):
+    v1 = RuleVersion.objects.get(number=1)
+    page = admin_client.get(reverse("admin:segmentation_ruleversion_change", args=[v1.pk])).content.decode()
+    assert 'name="_save"' not in page and 'name="_continue"' not in page and 'name="_addanother"' not in page
+    assert "月贡献度(元)" in page and "当前价值" in page  # the indicators, read-only, labelled
+    draft = services.rule_version_copy(version=v1)
+    page = admin_client.get(reverse("admin:segmentation_ruleversion_change", args=[draft.pk])).content.decode()
+    assert 'name="_save"' in page
+
+
+def test_change_log_shows_labels_not_codes(admin_client):
+    draft = services.rule_version_copy(version=RuleVersion.objects.get(number=1))
+    draft.asset_metric = RuleVersion.AssetMetric.AVG3
+    draft.dormant_enabled = False
+    services.rule_version_save(version=draft)
+    services.rule_version_publish(version=draft)
+    page = admin_client.get(reverse("admin:segmentation_ruleversion_change", args=[draft.pk])).content.decode()
+    log = page[page.index("规则修改记录"):]
+    assert "已发布" in log and "草稿" in log and ">published<" not in log and ">draft<" not in log
+    assert "资产等级口径" in log and "近3个月日均金融资产" in log and ">avg3<" not in log
+    assert "启用睡眠户规则" in log and ">False<" not in log
+    assert services.rule_change_value_label("profit_indicators", str(draft.profit_indicators)).startswith(
+        "当前价值·月贡献度(元) 权重50% 满分2000")
+
+
+def test_whatif_affected_list_shows_labels(admin_client, org_tree):
+    customer = individual(org_unit=org_tree["OUT-A"])
+    fact(customer, aum_avg="60000", max_balance="60000")
+    services.month_close(month=MONTH, build_facts=False)
+    draft = services.rule_version_copy(version=RuleVersion.objects.get(number=1))
+    draft.gold_min = Decimal("50000.00")
+    services.rule_version_save(version=draft)
+    url = reverse("admin:segmentation_ruleversion_whatif", args=[draft.pk])
+    page = admin_client.get(url, {"month": "2024-06", "customers": "1"}).content.decode()
+    assert "普通 → 金卡" in page and "regular → gold" not in page
+
+
+def test_copy_proposes_the_next_open_month(org_tree):
+    v1 = RuleVersion.objects.get(number=1)
+    customer = individual(org_unit=org_tree["OUT-A"])
+    fact(customer, aum_avg="60000", max_balance="60000")
+    services.month_close(month=MONTH, build_facts=False)
+    assert services.rule_version_copy(version=v1).effective_month == add_months(MONTH, 1)

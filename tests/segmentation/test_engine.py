@@ -8,9 +8,11 @@ from decimal import Decimal
 import pytest
 
 from crm.months import add_months
+from customers.models import MonthlyBalance
 from segmentation import engine
+from segmentation.facts import customer_months_build
 from segmentation.models import Assignment, RuleVersion, TierChange
-from tests.factories import CustomerFactory
+from tests.factories import AccountFactory, CustomerFactory
 from tests.segmentation.factories import MONTH, draft_version, fact, individual
 
 
@@ -59,8 +61,8 @@ def test_maintenance_band_thresholds(org_tree, aum, band):
         ({"loan_end": "300000.00"}, True), ({"loan_end": "299999.99"}, False),
         ({"loan_end": "-300000.00"}, True),  # core banking may deliver loans as negative balances
         ({"margin_end": "10000.00"}, True), ({"margin_end": "9999.99"}, False),
-        ({"card_spend": "50000.00", "has_card": True, "card_txn_count": 9, "card_balance": 500}, True),
-        ({"card_spend": "49999.99", "has_card": True, "card_txn_count": 9, "card_balance": 500}, False),
+        ({"card_spend": "50000.00", "holds_card": True, "card_use_count": 9, "sole_deposit_balance": 500}, True),
+        ({"card_spend": "49999.99", "holds_card": True, "card_use_count": 9, "sole_deposit_balance": 500}, False),
     ],
 )
 def test_programme_entry_criteria_other_than_aum(org_tree, values, in_programme):
@@ -73,9 +75,9 @@ def test_programme_entry_criteria_other_than_aum(org_tree, values, in_programme)
 def test_card_annual_spend_sums_twelve_months(org_tree):
     customer = rich(org_tree["OUT-A"])
     for back in range(12):
-        fact(customer, add_months(MONTH, -back), card_spend="4166.67", has_card=True, card_txn_count=5,
-             card_balance=500)
-    fact(customer, add_months(MONTH, -12), card_spend="99999.00", has_card=True)  # 13th month back: not counted
+        fact(customer, add_months(MONTH, -back), card_spend="4166.67", holds_card=True, card_use_count=5,
+             sole_deposit_balance=500)
+    fact(customer, add_months(MONTH, -12), card_spend="99999.00", holds_card=True)  # 13th month back: not counted
     assert run()[customer.pk].maintenance_band == "staff"  # 12 × 4,166.67 = 50,000.04
 
 
@@ -125,16 +127,17 @@ def test_dormant_rule_alone(org_tree, last_txn, balance, dormant):
     ],
 )
 def test_inactive_card_rule_alone(org_tree, uses, spend, balance, fires):
-    customer = rich(org_tree["OUT-A"])
-    fact(customer, aum_avg=5000, max_balance=5000, has_card=True, card_txn_count=uses, card_spend=spend,
-         card_balance=balance)
+    customer = rich(org_tree["OUT-A"], since=MONTH)  # a one-month relationship: the 3-month average is this month
+    fact(customer, aum_avg=5000, max_balance=5000, holds_card=True, card_use_count=uses, card_spend=spend,
+         sole_deposit_balance=balance)
     assert (run()[customer.pk].negative_rule == "inactive_card") is fires
 
 
 @pytest.mark.parametrize(("count", "fires"), [(1, False), (2, True)])
 def test_bad_credit_rule_alone(org_tree, count, fires):
     customer = rich(org_tree["OUT-A"], bad_credit_count=count)
-    fact(customer, aum_avg=500000, max_balance=500000)
+    for back in range(6):  # six steady months: the scores alone would not make the customer negative
+        fact(customer, add_months(MONTH, -back), aum_avg=500000, max_balance=500000, active_days=20, product_count=4)
     assignment = run()[customer.pk]
     assert (assignment.negative_rule == "bad_credit") is fires
     assert (assignment.value_segment == "negative") is fires
@@ -286,7 +289,120 @@ def test_corporate_without_statement_or_facts_gets_defaults(org_tree):
 def test_negative_evidence_is_labelled_and_rounded_half_up():
     """Read from the recorded basis: a 3-month average of 0.025 shows 0.03, as SQL's round() would."""
     card = Assignment(negative_rule="inactive_card", card_uses_3m=1, card_spend_3m=Decimal("0.05"), facts_3m=2,
-                      card_balance=Decimal("1234.5"))
+                      holds_card=True, sole_deposit_balance=Decimal("1234.5"), aum_avg=Decimal("20000"))
     assert card.negative_evidence == [("近3个月月均用卡次数", "0.50"), ("近3个月月均消费额", "0.03"),
-                                      ("信用卡账户余额", "1,234.50")]
+                                      ("唯一存款账户月末余额", "1,234.50"), ("月日均金融资产", "20,000.00")]
+    # a month closed before the revision recorded the credit card's balance
+    old = Assignment(negative_rule="inactive_card", card_uses_3m=1, card_spend_3m=Decimal("0.05"), facts_3m=2,
+                     card_balance=Decimal("1234.5"), aum_avg=Decimal("20000"))
+    assert ("信用卡账户余额", "1,234.50") in old.negative_evidence
     assert Assignment(negative_rule="").negative_evidence == []
+
+
+# ---------------------------------------------------------------- revised negative rules (domain.md §3.2)
+
+def idle_card_fact(customer, month=MONTH, *, aum: str, **values):
+    """A cardholder who never uses the card: the inactive-bank-card rule's condition (a) holds."""
+    values.setdefault("last_txn_date", month)
+    return fact(customer, month, aum_avg=aum, aum_end=aum, max_balance=aum, holds_card=True, card_use_count=0,
+                card_spend=0, **values)
+
+
+@pytest.mark.parametrize(("aum", "fires"), [("49999.99", True), ("50000.00", False), ("5000000.00", False)])
+def test_inactive_card_fires_only_below_the_low_value_ceiling(org_tree, aum, fires):
+    customer = rich(org_tree["OUT-A"], since=MONTH)
+    idle_card_fact(customer, aum=aum)
+    assignment = run()[customer.pk]
+    assert (assignment.negative_rules == ["inactive_card"]) is fires
+    if fires:
+        assert assignment.value_segment == "negative"
+
+
+@pytest.mark.parametrize(("aum", "fires"), [("49999.99", True), ("50000.00", False)])
+def test_dormant_fires_only_below_the_low_value_ceiling(org_tree, aum, fires):
+    customer = rich(org_tree["OUT-A"])
+    # no transaction for years, every account under 300 — but the AUM (a wealth product) decides
+    fact(customer, aum_avg=aum, max_balance="299.99", last_txn_date=dt.date(2020, 1, 1))
+    assert (run()[customer.pk].negative_rule == "dormant") is fires
+
+
+def test_low_value_ceiling_is_a_rule_version_parameter(org_tree):
+    version = draft_version(low_value_aum_max=Decimal("100000.00"))
+    customer = rich(org_tree["OUT-A"], since=MONTH)
+    idle_card_fact(customer, aum="99999.99")
+    assert run(version=version)[customer.pk].negative_rule == "inactive_card"
+    assert run()[customer.pk].negative_rule == ""  # v1: 5万
+
+
+@pytest.mark.parametrize("aum", ["0.00", "5000000.00"])
+def test_risk_rules_fire_whatever_the_wealth(org_tree, aum):
+    customer = rich(org_tree["OUT-A"], malicious_overdraft=True, bad_credit_count=2, since=MONTH)
+    fact(customer, aum_avg=aum, aum_end=aum, max_balance=aum)
+    assignment = run()[customer.pk]
+    assert assignment.negative_rules == ["malicious_overdraft", "bad_credit"]
+    assert assignment.value_segment == "negative"
+
+
+def test_every_rule_that_fires_is_recorded_risk_rules_first(org_tree):
+    customer = rich(org_tree["OUT-A"], malicious_overdraft=True, since=dt.date(2015, 1, 1))
+    idle_card_fact(customer, aum="100.00", last_txn_date=dt.date(2020, 1, 1), sole_deposit_balance="50.00")
+    assignment = run()[customer.pk]
+    assert assignment.negative_rules == ["malicious_overdraft", "dormant", "inactive_card"]
+    assert assignment.negative_rule == assignment.first_negative_rule == "malicious_overdraft"
+    explained = [(e["code"], str(e["label"])) for e in assignment.negative_explanations]
+    assert explained == [("malicious_overdraft", "恶意透支/逃避债务"), ("dormant", "睡眠户"),
+                         ("inactive_card", "低效银行卡")]
+    evidence = dict(assignment.negative_explanations[2]["evidence"])
+    assert evidence["唯一存款账户月末余额"] == "50.00"
+
+
+@pytest.mark.parametrize(("balance", "fires"), [("99.99", True), ("100.00", False), (None, False)])
+def test_inactive_card_balance_reads_the_only_deposit_account(org_tree, balance, fires):
+    """A busy cardholder: only condition (b) can fire; a credit card's balance (money owed) is never read."""
+    customer = rich(org_tree["OUT-A"], since=MONTH)
+    fact(customer, aum_avg="99.99", max_balance="99.99", holds_card=True, card_use_count=9, card_spend=500,
+         card_balance=0, sole_deposit_balance=balance)
+    assert (run()[customer.pk].negative_rule == "inactive_card") is fires
+
+
+def test_card_use_counts_debit_card_transactions(org_tree):
+    """Close a real month from balances: 2 transactions a month on the 活期 account are enough card use."""
+    customer = rich(org_tree["OUT-A"], since=MONTH)
+    demand = AccountFactory(customer=customer, account_type="demand")
+    card = AccountFactory(customer=customer, account_type="credit_card")
+    for account, txns, end in [(demand, 2, "3000.00"), (card, 0, "0.00")]:
+        MonthlyBalance.objects.create(month=MONTH, account=account, customer=customer,
+                                      account_type=account.account_type, month_end_balance=Decimal(end),
+                                      avg_daily_balance=Decimal(end), txn_count=txns, last_txn_date=MONTH)
+    customer_months_build(month=MONTH)
+    assert run()[customer.pk].negative_rule == ""
+    MonthlyBalance.objects.filter(account=demand).update(txn_count=1)
+    customer_months_build(month=MONTH)
+    assert run()[customer.pk].negative_rule == "inactive_card"  # 1 use and no spend
+
+
+def test_window_average_counts_months_without_balances_as_zero(org_tree):
+    """600万 in m−2 and nothing since: the 3-month average is 200万 (白金), not 600万 (钻石)."""
+    version = draft_version(asset_metric="avg3")
+    customer = rich(org_tree["OUT-A"], since=dt.date(2015, 1, 1))
+    fact(customer, add_months(MONTH, -2), aum_avg="6000000.00", max_balance="6000000.00")
+    assignment = run(version=version)[customer.pk]
+    assert assignment.asset_metric_value == Decimal("2000000.00")
+    assert assignment.asset_tier == "platinum"
+
+
+def test_window_average_starts_with_the_relationship(org_tree):
+    """A customer of one month is averaged over that month only (not diluted by months before they came)."""
+    version = draft_version(asset_metric="avg3")
+    customer = rich(org_tree["OUT-A"], since=dt.date(2024, 6, 15))
+    fact(customer, aum_avg="5000000.00", max_balance="5000000.00")
+    assert run(version=version)[customer.pk].asset_tier == "diamond"
+
+
+@pytest.mark.parametrize(("aum3", "tier"), [("5000000.00", "diamond"), ("4999999.99", "platinum")])
+def test_three_month_metric_boundary(org_tree, aum3, tier):
+    version = draft_version(asset_metric="avg3")
+    customer = rich(org_tree["OUT-A"], since=dt.date(2015, 1, 1))
+    for back in range(3):
+        fact(customer, add_months(MONTH, -back), aum_avg=aum3, max_balance=aum3)
+    assert run(version=version)[customer.pk].asset_tier == tier

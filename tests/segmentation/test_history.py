@@ -36,7 +36,7 @@ def test_rolled_history_equals_history_aggregated_from_all_facts(org_tree):
             if rng.random() < 0.3:  # a month without balances: no facts row
                 continue
             fact(customer, month, aum_avg=Decimal(rng.randint(0, 90_000_000)) / 100,
-                 card_spend=Decimal(rng.randint(0, 500_000)) / 100, card_txn_count=rng.randint(0, 9),
+                 card_spend=Decimal(rng.randint(0, 500_000)) / 100, card_use_count=rng.randint(0, 9), holds_card=rng.random() < 0.5,
                  last_txn_date=None if rng.random() < 0.2 else add_months(month, -rng.randint(0, 14)))
     with connection.cursor() as cursor:
         rolled = [engine.history_build(cursor, month=month) for month in CLOSES]

@@ -35,10 +35,10 @@ month_facts = st.fixed_dictionaries({
     "aum_end": amounts,
     "loan_end": st.sampled_from([Decimal(0), Decimal("-300000"), Decimal("299999.99"), Decimal("300000")]),
     "margin_end": st.sampled_from([Decimal(0), Decimal("9999.99"), Decimal("10000")]),
-    "has_card": st.booleans(),
-    "card_txn_count": st.integers(0, 4),
+    "holds_card": st.booleans(),
+    "card_use_count": st.integers(0, 7),
     "card_spend": st.sampled_from([Decimal(0), Decimal("79.99"), Decimal("80"), Decimal("5000")]),
-    "card_balance": st.sampled_from([Decimal(0), Decimal("99.99"), Decimal("100"), Decimal("800")]),
+    "sole_deposit_balance": st.sampled_from([None, Decimal(0), Decimal("99.99"), Decimal("100"), Decimal("800")]),
     "active_days": st.integers(0, 25),
     "product_count": st.integers(0, 8),
     "contribution": small_amounts,
@@ -50,7 +50,8 @@ month_facts = st.fixed_dictionaries({
 customer_profile = st.fixed_dictionaries({
     "kind": st.sampled_from(["individual"] * 4 + ["corporate", "institution"]),
     "birth_date": st.one_of(st.none(), st.dates(dt.date(1940, 1, 1), dt.date(2005, 12, 31))),
-    "since": st.one_of(st.none(), st.dates(dt.date(2000, 1, 1), dt.date(2024, 6, 30))),
+    "since": st.one_of(st.none(), st.dates(dt.date(2000, 1, 1), dt.date(2024, 6, 30)),
+                       st.sampled_from(HISTORY[-6:])),  # relationships that began inside the windows
     "credit_rating": st.sampled_from(["", "AAA", "AA", "A", "BBB", "BB", "B", "C"]),
     "income_band": st.sampled_from(["", "low", "middle", "high", "top"]),
     "bad_credit_count": st.integers(0, 3),
@@ -69,6 +70,7 @@ version_params = st.fixed_dictionaries({
     "downgrade_grace_months": st.integers(0, 2),
     "profit_cutoff": st.sampled_from([Decimal(30), Decimal(45), Decimal(60)]),
     "stability_cutoff": st.sampled_from([Decimal(30), Decimal(45), Decimal(60)]),
+    "low_value_aum_max": st.sampled_from([Decimal("50000.00"), Decimal("1000000.00")]),
 })
 
 
@@ -103,8 +105,8 @@ def test_engine_matches_reference_customer_by_customer(org_tree, population, par
                 expected = reference.assign(version=version, month=month, customer=customer,
                                             facts=facts_of[customer.pk], prev=prev)
                 actual = got[(customer.pk, month)]
-                for field in ["asset_tier", "value_segment", "maintenance_band", "negative_rule", "corporate_size",
-                              "deposit_class", "corporate_class"]:
+                for field in ["asset_tier", "value_segment", "maintenance_band", "negative_rule", "negative_rules",
+                              "corporate_size", "deposit_class", "corporate_class"]:
                     assert getattr(actual, field) == expected[field], (customer.kind, month, field)
                 if customer.kind == "individual":
                     assert actual.asset_metric_value == expected["asset_metric_value"]

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from collections import Counter
 from decimal import Decimal
 
 import pytest
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -199,3 +201,16 @@ def test_whatif_lists_affected_customers(org_tree):
     preview, affected = whatif_compute(version=draft, month=MONTH, affected_limit=50)
     assert {(r["tier_from"], r["tier_to"]) for r in affected} >= {("regular", "gold")}
     assert preview.asset_moved_customers == len([r for r in affected if r["tier_from"] != r["tier_to"]])
+
+
+def test_revised_rules_migration_publishes_from_the_next_open_month_only(db):
+    """Migration 0010: nothing retroactive — a copy of the version in force, effective after the last close."""
+    migration = importlib.import_module("segmentation.migrations.0010_negative_rules_and_completeness")
+    migration.revised_rules_publish(apps, None)  # a fresh database: nothing to publish
+    assert RuleVersion.objects.count() == 1
+    MonthClose.objects.create(month=MONTH, state=MonthClose.State.CLOSED)
+    migration.revised_rules_publish(apps, None)
+    revised = RuleVersion.objects.get(number=2)
+    assert revised.is_published and revised.effective_month == add_months(MONTH, 1)
+    assert revised.low_value_aum_max == Decimal("50000.00") and revised.coverage_bank_min == Decimal("95.00")
+    assert services.rule_version_in_force(month=MONTH).number == 1  # the closed month keeps its version

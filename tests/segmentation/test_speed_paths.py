@@ -33,7 +33,7 @@ def mixed_population(org):
             value = Decimal(aum) * (1 + Decimal(back % 3) / 10)
             fact(customer, month, aum_avg=value, aum_end=value * Decimal("1.01"), max_balance=value,
                  product_count=n % 6, active_days=3 * n, contribution=Decimal(400 * n), fee_income=Decimal(90 * n),
-                 has_card=n % 2 == 1, card_txn_count=n % 4, card_spend=Decimal(70 + 10 * n), card_balance=50 * n,
+                 holds_card=n % 2 == 1, card_use_count=n % 4, card_spend=Decimal(70 + 10 * n), sole_deposit_balance=50 * n,
                  last_txn_date=month if n != 7 else dt.date(2020, 1, 1))
         people.append(customer)
     for kind, capital in [("corporate", "100000000"), ("institution", None)]:
@@ -87,7 +87,7 @@ def test_whatif_from_the_recorded_basis_equals_whatif_from_the_facts(org_tree):
                     profit_cutoff=Decimal("40.00"))
     fast, fast_affected = whatif_compute(version=draft, month=MONTH, affected_limit=100)
     # a month closed before the basis was recorded: the preview recomputes it from the facts
-    Assignment.objects.filter(month=MONTH).update(facts_3m=None)
+    Assignment.objects.filter(month=MONTH).update(holds_card=None)
     slow, slow_affected = whatif_compute(version=draft, month=MONTH, affected_limit=100)
     assert fast.asset_moved_customers > 0
     for attr in ["customers", "asset_matrix", "segment_matrix", "asset_moved_customers", "asset_moved_aum",
@@ -97,7 +97,8 @@ def test_whatif_from_the_recorded_basis_equals_whatif_from_the_facts(org_tree):
 
 
 def test_indicator_columns_explain_the_scores(org_tree):
-    customer = individual(org_unit=org_tree["OUT-A"], credit_rating="AAA")
+    # the relationship began this month: a one-month window, so no volatility
+    customer = individual(org_unit=org_tree["OUT-A"], credit_rating="AAA", since=MONTH)
     fact(customer, aum_avg="500000", max_balance="500000", product_count=3, active_days=20, contribution=3000)
     services.month_close(month=MONTH, build_facts=False)
     a = Assignment.objects.get(customer=customer, month=MONTH)

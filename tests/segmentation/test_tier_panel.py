@@ -44,3 +44,40 @@ def test_panel_of_a_corporate_customer_shows_size_deposit_class_and_class(org_tr
         html = render(customer)
     assert "小微型" in html and "三类" in html and "调整型" in html
     assert "2024-06" in html and "v1" in html and "盈利性指标" not in html
+
+
+def test_panel_explains_the_corporate_class_against_the_thresholds(org_tree, django_assert_num_queries):
+    customer = CustomerFactory(org_unit=org_tree["OUT-A"], kind="corporate", credit_customer=False,
+                               registered_capital="150000000", target_credit="250000000")
+    # 10万 contribution and 2 products: premium's contribution floor reached, its 3 products not → 有效基础
+    fact(customer, MONTH, contribution="100000.00", product_count=2, deposit_avg="60000000")
+    services.month_close(month=MONTH, build_facts=False)
+    with django_assert_num_queries(1):
+        html = render(customer)
+    assert "有效基础 ✓" in html and "100,000.00" in html
+    assert "产品种类未达到" in html  # premium: contribution reached, products not
+    assert "两项均达到" in html  # effective
+    assert "500,000.00" in html  # the strategic floor of the rule version
+    assert "一类" in html and "目标授信" in html and "2.00亿" in html  # class 1 by the target credit
+    assert "大型" in html and "注册资本" in html and "1.50亿" in html  # size by registered capital
+    assert "v1" in html
+
+
+def test_panel_lists_every_negative_rule_that_fired_risk_first(org_tree):
+    customer = individual(org_unit=org_tree["OUT-A"], malicious_overdraft=True, since=MONTH)
+    fact(customer, aum_avg="1000.00", max_balance="1000.00", holds_card=True, card_use_count=0, card_spend=0)
+    services.month_close(month=MONTH, build_facts=False)
+    html = render(customer)
+    assert html.index("恶意透支/逃避债务") < html.index("低效银行卡")
+    assert "近3个月月均用卡次数：0.00" in html and "月日均金融资产：1,000.00" in html
+
+
+def test_corporate_timeline_shows_the_corporate_tiers(org_tree):
+    customer = CustomerFactory(org_unit=org_tree["OUT-A"], kind="corporate")
+    fact(customer, add_months(MONTH, -1), contribution="0.00", product_count=1)
+    fact(customer, MONTH, contribution="20000.00", product_count=2)
+    services.month_close(month=add_months(MONTH, -1), build_facts=False)
+    services.month_close(month=MONTH, build_facts=False)
+    html = render(customer)
+    timeline = html[html.index("近13个月变化"):]
+    assert "培育型" in timeline and "有效基础" in timeline and 'class="table-warning"' in timeline

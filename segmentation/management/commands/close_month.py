@@ -17,6 +17,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--month", required=True, help="YYYY-MM")
+        parser.add_argument("--accept-incomplete", action="store_true",
+                            help="余额数据未通过完整性校验时仍然月结（须同时用 --reason 说明原因，记入月结记录）")
+        parser.add_argument("--reason", default="", help="接受数据不完整的原因")
 
     def handle(self, *args, **options):
         started = time.monotonic()
@@ -24,7 +27,8 @@ class Command(BaseCommand):
         try:
             month = month_parse(options["month"])
             with month_session_lock(month):
-                row = month_close(month=month, progress=progress)
+                row = month_close(month=month, accept_incomplete=options["accept_incomplete"],
+                                  reason=options["reason"], progress=progress)
         except (MonthCloseError, MonthFormatError, MonthLocked) as exc:
             raise CommandError(str(exc), returncode=1) from None
         finally:
@@ -33,3 +37,5 @@ class Command(BaseCommand):
             f"{row.month:%Y-%m} 月结完成：{row.customer_count} 位客户，规则版本 v{row.rule_version.number}，"
             f"用时 {time.monotonic() - started:.1f} 秒"
         ))
+        if row.incomplete_reason:
+            self.stdout.write(self.style.WARNING(f"已接受数据不完整：{row.incomplete_reason}"))
