@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import compliance_views
 
 app_name = "service_tiers"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("compliance/", compliance_views.compliance_page, name="compliance"),
+]
