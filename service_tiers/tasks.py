@@ -9,30 +9,24 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from procrastinate.contrib.django import app
 
-from crm.job_runner import JobFailed, job_progress, job_run
+from crm.job_runner import job_progress, job_run
 from crm.models import Job
 from crm.services.jobs import JobConflict, job_enqueue
-
-try:  # issue 13's generator (branch s13a); until it is on main the job fails saying so (docs/jobs.md)
-    from service_tiers.services import generate_tasks  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover — depends on the merge order
-    generate_tasks = None
+from service_tiers.generation import tasks_generate
 
 TASKS_GENERATE_TASK = "service_tiers.tasks_generate"
 
 
 def tasks_generate_work(job: Job) -> dict[str, Any]:
-    """HOOK for issue 13: create the service tasks due by the rules as of the job's day."""
-    if generate_tasks is None:
-        raise JobFailed(_("服务任务生成功能（generate_tasks）尚未安装。"))
+    """Create the service tasks due by the standards as of the job's day (issue 13's generator)."""
     day = date.fromisoformat(job.parameters["date"])
     job_progress(job, done=0, total=1, step=_("正在生成 %(d)s 的服务任务") % {"d": day.isoformat()})
-    created = generate_tasks(date=day)
-    return {"date": day.isoformat(), "created": created if isinstance(created, int) else str(created)}
+    counts = tasks_generate(day=day)
+    return {"date": day.isoformat(), "created": counts}
 
 
 @app.task(name=TASKS_GENERATE_TASK, queue="tasks")
-def tasks_generate(job_id: int) -> None:
+def tasks_generate_job(job_id: int) -> None:
     job_run(job_id, tasks_generate_work)
 
 

@@ -75,17 +75,14 @@ RULES: dict[str, Rule] = {
     "customers_import:upload": Rule(logged_in(403, sysadmin=400), method="POST", kwargs="kind"),
     "customers_import:confirm": Rule(logged_in(403, sysadmin=302), method="POST"),
     "customers_import:template": Rule(logged_in(403, sysadmin=200), kwargs="kind"),
-<<<<<<< HEAD
     # Background jobs: everyone has a "my jobs" page; a job is seen by its starter (here the RM) and system admins.
     "jobs:list": Rule(logged_in(200)),
     "jobs:detail": Rule(logged_in((404, 404), rm=SCOPED, sysadmin=(200, 200)), kwargs="job"),
     "jobs:progress": Rule(logged_in((404, 404), rm=SCOPED, sysadmin=(200, 200)), kwargs="job"),
     "jobs:cancel": Rule(logged_in((404, 404), rm=(302, 404), sysadmin=(302, 302)), method="POST", kwargs="job"),
     "jobs:retry": Rule(logged_in((404, 404), rm=(302, 404), sysadmin=(302, 302)), method="POST", kwargs="job"),
-=======
     # Service compliance (issue 13): branch heads, HQ and auditors; RMs and wealth managers are refused.
     "service_tiers:compliance": Rule(logged_in(200, rm=403, wm=403)),
->>>>>>> main
     # Django admin: only staff accounts; everyone else is sent to the admin login.
     "admin:index": Rule(logged_in(302, sysadmin=200)),
 }

@@ -58,3 +58,13 @@ def test_daily_task_generation_is_a_visible_job_once_per_day(db):
 
     job = Job.objects.get()
     assert (job.kind, job.parameters, job.lock_key) == ("tasks_generate", {"date": "2024-07-02"}, "tasks:2024-07-02")
+
+
+def test_task_generation_job_runs_issue_13s_generator(db, run_jobs):
+    from service_tiers.tasks import tasks_generate_enqueue
+
+    tasks_generate_enqueue(day=date(2024, 7, 2))
+    (job,) = run_jobs()
+
+    assert job.state == "succeeded", job.error
+    assert job.result["date"] == "2024-07-02" and isinstance(job.result["created"], dict)
