@@ -158,6 +158,7 @@ def discover() -> Registry:
     importlib.import_module("benchmarks.engine_cases")
     importlib.import_module("benchmarks.job_cases")
     importlib.import_module("benchmarks.task_cases")
+    importlib.import_module("benchmarks.my_day_cases")
     for app_config in apps.get_app_configs():
         module = f"{app_config.name}.benchmarks"
         if importlib.util.find_spec(module) is not None:

@@ -17,7 +17,8 @@ from service_tiers.models import ServiceTask
 
 def _empty_tasks(ctx, segmentation_history) -> None:
     with connection.cursor() as cursor:
-        cursor.execute(f"TRUNCATE {ServiceTask._meta.db_table}")  # noqa: S608 — model metadata
+        # CASCADE: the task events (s13b) reference the tasks.
+        cursor.execute(f"TRUNCATE {ServiceTask._meta.db_table} CASCADE")  # noqa: S608 — model metadata
 
 
 @benchmark_case("generate_tasks_day_1m", target_ms=30_000, repeat=1, warmup=0, needs=("segmentation_history",),

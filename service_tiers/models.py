@@ -327,3 +327,28 @@ class CallScript(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.title
+
+
+class TaskEvent(models.Model):
+    """The audit row of every change a person makes to a task (complete, reschedule, cancel, reassign)."""
+
+    class Action(models.TextChoices):
+        COMPLETE = "complete", _("完成")
+        RESCHEDULE = "reschedule", _("改期")
+        CANCEL = "cancel", _("取消")
+        REASSIGN = "reassign", _("转派")
+
+    task = models.ForeignKey(ServiceTask, on_delete=models.CASCADE, related_name="events", verbose_name=_("任务"))
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                              verbose_name=_("操作人"))
+    action = models.CharField(_("操作"), max_length=12, choices=Action.choices)
+    at = models.DateTimeField(_("时间"), auto_now_add=True)
+    detail = models.JSONField(_("详情"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("任务操作记录")
+        verbose_name_plural = _("任务操作记录")
+
+    def __str__(self) -> str:
+        return f"{self.task_id} {self.action}"

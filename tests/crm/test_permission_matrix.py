@@ -15,6 +15,7 @@ from crm.models import Handover
 from crm.services.jobs import job_enqueue
 from tests.factories import CustomerFactory
 from tests.job_tasks import COUNT_TASK
+from tests.service_tiers.factories import ServiceTaskFactory
 
 ROLES = ["anonymous", "rm", "wm", "head", "hq", "sysadmin", "auditor"]
 ALL_LOGGED_IN = ["rm", "wm", "head", "hq", "sysadmin", "auditor"]
@@ -81,6 +82,19 @@ RULES: dict[str, Rule] = {
     "jobs:progress": Rule(logged_in((404, 404), rm=SCOPED, sysadmin=(200, 200)), kwargs="job"),
     "jobs:cancel": Rule(logged_in((404, 404), rm=(302, 404), sysadmin=(302, 302)), method="POST", kwargs="job"),
     "jobs:retry": Rule(logged_in((404, 404), rm=(302, 404), sysadmin=(302, 302)), method="POST", kwargs="job"),
+    # Working the tasks: My day for everyone signed in (empty without tasks); actions need change_servicetask
+    # and a task in scope (the RM's own, a branch head's subtree); the team page is for org-scope roles.
+    "service_tiers:my_day": Rule(logged_in(200)),
+    "service_tiers:task_action": Rule(
+        logged_in(SCOPED, wm=(404, 404), hq=(403, 403), auditor=(403, 403), sysadmin=(404, 404)), kwargs="task"
+    ),
+    "service_tiers:task_reassign": Rule(
+        logged_in((403, 403), head=(302, 404), sysadmin=(404, 404)), method="POST", kwargs="task"
+    ),
+    "service_tiers:team_tasks": Rule(logged_in(404, head=200, hq=200, auditor=200)),
+    "service_tiers:customer_create": Rule(logged_in(403, rm=200, wm=200, head=200)),
+    # The confirm page of a bulk export (GET); with no customer ticked every role is sent back to the list.
+    "service_tiers:customer_bulk": Rule(logged_in(302), data={"action": "export"}),
     # Service compliance (issue 13): branch heads, HQ and auditors; RMs and wealth managers are refused.
     "service_tiers:compliance": Rule(logged_in(200, rm=403, wm=403)),
     # Django admin: only staff accounts; everyone else is sent to the admin login.
@@ -127,6 +141,8 @@ def matrix_world(org_tree, rm_a1, wm_a, head_a, hq_user, sysadmin, auditor, rm_b
     outside = CustomerFactory(org_unit=org_tree["OUT-B"], maintainer=rm_b1)
     handover_in = Handover.objects.create(by=head_a, to_maintainer=rm_a1, org_unit=org_tree["OUT-A"], reason="t")
     handover_out = Handover.objects.create(by=head_b, to_maintainer=rm_b1, org_unit=org_tree["OUT-B"], reason="t")
+    task_in = ServiceTaskFactory(customer=inside, assignee=rm_a1, due_date=inside.created_at.date())
+    task_out = ServiceTaskFactory(customer=outside, assignee=rm_b1, due_date=outside.created_at.date())
     users = {"rm": rm_a1, "wm": wm_a, "head": head_a, "hq": hq_user, "sysadmin": sysadmin, "auditor": auditor}
     jobs = tuple(job_enqueue(kind="selftest", task_name=COUNT_TASK, by=user, parameters={"steps": 1})
                  for user in (rm_a1, rm_b1))
@@ -135,6 +151,7 @@ def matrix_world(org_tree, rm_a1, wm_a, head_a, hq_user, sysadmin, auditor, rm_b
         "users": users,
         "customer": (inside, outside),
         "handover": (handover_in, handover_out),
+        "task": (task_in, task_out),
         "grantee": wm_a,
     }
 
@@ -148,6 +165,9 @@ def _urls(name: str, rule: Rule, world) -> list[str]:
         return [reverse(name, kwargs={"pk": h.pk}) for h in world["handover"]]
     if rule.kwargs == "job":
         return [reverse(name, kwargs={"pk": j.pk}) for j in world["job"]]
+    if rule.kwargs == "task":
+        return [reverse(name, kwargs={"pk": t.pk, **({"action": "complete"} if "action" in name else {})})
+                for t in world["task"]]
     if rule.kwargs == "kind":
         return [reverse(name, kwargs={"kind": "customers"})]
     return [reverse(name)]
