@@ -20,7 +20,8 @@ system-deps:
 run: $(STAMP) system-deps
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --if-empty
-	$(PY) manage.py runserver 127.0.0.1:8000
+	# The web server and one background worker (imports, month close, reports, tasks); Ctrl-C stops both.
+	$(VENV)/bin/honcho start -f Procfile
 
 test: $(STAMP) system-deps
 	$(VENV)/bin/ruff check .

@@ -156,6 +156,7 @@ def discover() -> Registry:
     """Import the built-in cases and every installed app's ``benchmarks`` module."""
     importlib.import_module("benchmarks.cases")
     importlib.import_module("benchmarks.engine_cases")
+    importlib.import_module("benchmarks.job_cases")
     importlib.import_module("benchmarks.task_cases")
     importlib.import_module("benchmarks.my_day_cases")
     importlib.import_module("benchmarks.customer_import_cases")

@@ -1,7 +1,14 @@
+from datetime import UTC, datetime
+
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import PermissionDenied
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from procrastinate.contrib.django import app as procrastinate_app
 
 from crm.services.staff import (
     ROLE_FIELDS,
@@ -11,7 +18,8 @@ from crm.services.staff import (
     user_roles_set,
 )
 
-from .models import AccessLog, Handover, OrgUnit, User
+from .models import AccessLog, Handover, Job, OrgUnit, User
+from .selectors import visible_jobs
 
 
 @admin.register(OrgUnit)
@@ -118,3 +126,44 @@ class HandoverAdmin(ReadOnlyAdmin):
 admin.site.site_header = _("客户差别化管理 · 系统管理")
 admin.site.site_title = _("银行CRM系统管理")
 admin.site.index_title = _("配置与数据")
+
+
+@admin.register(Job)
+class JobAdmin(admin.ModelAdmin):
+    """Every background job, read-only (system admins); plus the schedule of the periodic ones."""
+
+    list_display = ["id", "kind", "state", "month", "started_by", "progress_done", "progress_total", "created_at",
+                    "finished_at"]
+    list_filter = ["state", "kind", "queue"]
+    list_select_related = ["started_by"]
+    change_list_template = "admin/crm/job/change_list.html"
+
+    def get_queryset(self, request):
+        return visible_jobs(user=request.user)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in Job._meta.concrete_fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        return [path("schedules/", self.admin_site.admin_view(self.schedules_view), name="crm_job_schedules"),
+                *super().get_urls()]
+
+    def schedules_view(self, request):
+        """计划任务: each periodic task, its cron (UTC) and its next run in the bank's time."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        now = timezone.now()
+        rows = []
+        for periodic in procrastinate_app.periodic_registry.periodic_tasks.values():
+            next_run = datetime.fromtimestamp(periodic.croniter.get_next(float, now.timestamp()), tz=UTC)
+            rows.append({"task": periodic.task.name, "doc": (periodic.task.func.__doc__ or "").strip(),
+                         "cron": periodic.cron, "queue": periodic.task.queue, "next_run": timezone.localtime(next_run)})
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "rows": rows,
+                   "title": _("计划任务")}
+        return TemplateResponse(request, "admin/crm/job/schedules.html", context)

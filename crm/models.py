@@ -239,3 +239,111 @@ class HandoverItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.handover_id}: {self.customer_id}"
+
+
+# --- Background jobs (procrastinate runs them; this row is what people see) ----------------------------------
+
+
+class Job(models.Model):
+    """One run of long work (an import, a month close, a report package …) and its progress.
+
+    The procrastinate job that executes it is deferred in the same transaction that creates this row
+    (crm.services.jobs), so a confirmed request can never lose its job nor a job its record.
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("运行中")
+        SUCCEEDED = "succeeded", _("已完成")
+        FAILED = "failed", _("失败")
+        CANCELLED = "cancelled", _("已取消")
+
+    class Kind(models.TextChoices):
+        IMPORT_CUSTOMERS = "import_customers", _("导入客户")
+        IMPORT_BALANCES = "import_balances", _("导入月度余额")
+        MONTH_CLOSE = "month_close", _("月结")
+        MONTH_REOPEN = "month_reopen", _("重新打开月份")
+        WHATIF = "whatif", _("规则影响模拟")
+        TASKS_GENERATE = "tasks_generate", _("生成服务任务")
+        REPORT_PACKAGE = "report_package", _("生成月度报表包")
+        MONTH_END = "month_end", _("月末自动处理")
+        UPLOADS_PURGE = "uploads_purge", _("清理过期上传文件")
+
+    ACTIVE_STATES = (State.QUEUED, State.RUNNING)
+
+    kind = models.CharField(_("类型"), max_length=32, choices=Kind.choices)
+    queue = models.CharField(_("队列"), max_length=32)
+    state = models.CharField(_("状态"), max_length=16, choices=State.choices, default=State.QUEUED)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("发起人"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="jobs",
+    )
+    # Scope: the org unit and month the work concerns (both optional).
+    org_unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("机构"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    month = models.DateField(_("月份"), null=True, blank=True)
+    parameters = models.JSONField(_("参数"), default=dict, blank=True)
+    # Two jobs with the same key (e.g. "month:2026-10" for a close and that month's balance import)
+    # can never be queued or running at once: a partial unique index holds it (see Meta).
+    lock_key = models.CharField(_("互斥键"), max_length=64, blank=True)
+    task_name = models.CharField(_("任务名"), max_length=100, editable=False)
+    procrastinate_id = models.BigIntegerField(_("队列任务号"), null=True, blank=True, editable=False)
+    progress_done = models.BigIntegerField(_("已完成"), default=0)
+    progress_total = models.BigIntegerField(_("总量"), default=0)
+    step = models.CharField(_("当前步骤"), max_length=200, blank=True)
+    cancel_requested = models.BooleanField(_("已请求取消"), default=False)
+    created_at = models.DateTimeField(_("提交时间"), default=timezone.now)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("心跳时间"), null=True, blank=True)
+    worker = models.CharField(_("执行进程"), max_length=100, blank=True)
+    result = models.JSONField(_("结果"), default=dict, blank=True)
+    error = models.TextField(_("错误信息"), blank=True)
+    retry_of = models.ForeignKey(
+        "self", verbose_name=_("重试自"), null=True, blank=True, on_delete=models.SET_NULL, related_name="retries"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("后台作业")
+        verbose_name_plural = _("后台作业")
+        indexes = [
+            models.Index(fields=["started_by", "-created_at"], name="job_started_by_created"),
+            models.Index(fields=["-created_at"], name="job_created"),
+            models.Index(fields=["state", "heartbeat_at"], name="job_state_heartbeat"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lock_key"], name="job_one_active_per_lock_key",
+                condition=models.Q(state__in=["queued", "running"]) & ~models.Q(lock_key=""),
+            ),
+            models.CheckConstraint(condition=models.Q(progress_done__gte=0, progress_total__gte=0),
+                                   name="job_progress_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.get_kind_display()}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("jobs:detail", args=[self.pk])
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in self.ACTIVE_STATES
+
+    @property
+    def percent(self) -> int:
+        """Whole percent for the progress bar (100 once succeeded, whatever the counters say)."""
+        if self.state == self.State.SUCCEEDED:
+            return 100
+        if not self.progress_total:
+            return 0
+        return min(100, int(self.progress_done * 100 // self.progress_total))
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.started_at is None:
+            return None
+        end = self.finished_at or timezone.now()
+        return round((end - self.started_at).total_seconds(), 1)

@@ -26,5 +26,6 @@ urlpatterns = [
     path("", include("customers.access_urls")),
     path("", include("service_tiers.urls")),
     path("reports/", include("reports.urls")),
+    path("jobs/", include("crm.job_urls")),
     path("admin/", admin.site.urls),
 ]

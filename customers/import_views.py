@@ -17,10 +17,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from crm.job_locks import month_lock_key
+from crm.models import Job
 from crm.months import MonthFormatError, month_parse
+from crm.services.jobs import JobConflict, JobStartError, job_enqueue
 from crm.uploads import upload_store, upload_validate, uploads_purge_expired
 from customers.importers.template_workbook import TEMPLATE_KINDS, template_workbook
 from customers.services.imports import balances_import, customers_import
+from customers.tasks import IMPORT_TASK
 
 PERMISSION = "customers.add_customer"
 SESSION_KEY = "pending_imports"
@@ -105,27 +109,36 @@ def _import(kind: str, path: Path, month: date | None, *, user, dry_run: bool):
 @require_POST
 @permission_required(PERMISSION, raise_exception=True)
 def import_confirm(request):
-    """Step 2: write the previewed file (validated again: all-or-nothing)."""
+    """Step 2: queue the previewed file's import as a background job and show its progress.
+
+    The job validates the file again and writes all-or-nothing; the file stays until the job succeeds.
+    """
     token = request.POST.get("token", "")
     pending = request.session.get(SESSION_KEY, {})
-    entry = pending.pop(token, None) if _TOKEN.match(token) else None
-    request.session[SESSION_KEY] = pending
+    entry = pending.get(token) if _TOKEN.match(token) else None
     path = _imports_dir() / entry["name"] if entry else None
     if entry is None or not path.is_file():
+        pending.pop(token, None)
+        request.session[SESSION_KEY] = pending
         messages.error(request, _("导入已失效或已完成，请重新上传文件。"))
         return redirect("customers_import:index")
     month = date.fromisoformat(entry["month"]) if entry["month"] else None
     try:
-        result = _import(entry["kind"], path, month, user=request.user, dry_run=False)
-    finally:
-        path.unlink(missing_ok=True)
-    if result.ok:
-        messages.success(request, _("导入成功（%(file)s）：新增 %(c)s，更新 %(u)s，未变化 %(n)s。") % {
-            "file": entry["original"], "c": result.created, "u": result.updated, "n": result.unchanged})
-    else:
-        problem = result.file_error or _("共 %(n)s 处错误") % {"n": len(result.errors)}
-        messages.error(request, _("导入失败，未写入任何数据：%(p)s。请重新上传核对。") % {"p": problem})
-    return redirect("customers_import:index")
+        job = job_enqueue(
+            kind=Job.Kind.IMPORT_CUSTOMERS if entry["kind"] == "customers" else Job.Kind.IMPORT_BALANCES,
+            task_name=IMPORT_TASK, by=request.user, month=month,
+            parameters={"kind": entry["kind"], "path": f"imports/{entry['name']}", "original": entry["original"],
+                        "month": month.isoformat() if month else None},
+            lock_key=month_lock_key(month) if month else "",
+        )
+    except (JobConflict, JobStartError) as exc:
+        messages.error(request, str(exc))  # the preview stays pending: confirm again once the other job ends
+        return redirect("customers_import:index")
+    pending.pop(token, None)
+    request.session[SESSION_KEY] = pending
+    messages.info(request, _("导入已提交为后台作业（%(file)s），可关闭本页，稍后在“后台作业”中查看结果。")
+                  % {"file": entry["original"]})
+    return redirect(job)
 
 
 @require_POST

@@ -15,11 +15,15 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from crm.job_locks import month_lock_key
+from crm.models import Job
 from crm.months import MonthFormatError, month_parse
+from crm.selectors import job_visible_get
+from crm.services.jobs import JobConflict, JobStartError, job_enqueue
 from customers.admin import CustomerScopedAdminMixin
 from customers.tiers import ProfitGroup
 
-from . import engine, services
+from . import completeness, engine, services
 from .models import (
     Assignment,
     MonthClose,
@@ -30,6 +34,7 @@ from .models import (
     rule_parameter_fields,
 )
 from .selectors import whatif_compute
+from .tasks import CLOSE_TASK, REOPEN_TASK, WHATIF_TASK, whatif_from_payload
 
 # The indicators of the two scores, edited as one row per indicator (not as JSON): <score>_<code>_<part>.
 SCORES = {"profit": "profit_indicators", "stability": "stability_indicators"}
@@ -261,6 +266,24 @@ class RuleVersionAdmin(admin.ModelAdmin):
         months = list(MonthClose.objects.filter(state=MonthClose.State.CLOSED).values_list("month", flat=True))
         context = {**self.admin_site.each_context(request), "opts": self.model._meta, "original": version,
                    "version": version, "months": months, "title": _("规则影响模拟（What-if）")}
+        if request.method == "POST" and "background" in request.POST:
+            # The whole bank at once (~6 s at a million customers): a background job with a progress bar.
+            try:
+                month = month_parse(request.POST.get("month", ""))
+                job = job_enqueue(kind=Job.Kind.WHATIF, task_name=WHATIF_TASK, by=request.user, month=month,
+                                  parameters={"version": version.pk, "month": month.isoformat()})
+            except (MonthFormatError, JobConflict, JobStartError) as exc:
+                messages.error(request, str(exc))
+            else:
+                return HttpResponseRedirect(job.get_absolute_url())
+        job = job_visible_get(user=request.user, pk=int(request.GET["job"])) \
+            if request.GET.get("job", "").isdigit() else None
+        if job is not None and job.kind == Job.Kind.WHATIF and job.state == Job.State.SUCCEEDED \
+                and job.parameters.get("version") == version.pk:
+            preview = whatif_from_payload(job.result, version=version)
+            context.update(month=preview.month, preview=preview, affected=None, from_job=job,
+                           asset_rows=preview.matrix_rows("asset"), segment_rows=preview.matrix_rows("segment"))
+            return TemplateResponse(request, "admin/segmentation/ruleversion/whatif.html", context)
         raw = request.GET.get("month")
         if raw:
             try:
@@ -349,26 +372,43 @@ class MonthCloseAdmin(admin.ModelAdmin):
         form = MonthActionForm(request.POST or None)
         coverage = None
         if request.method == "POST" and form.is_valid():
+            # The close (~50 s at a million customers) and the reopen run as background jobs; the page
+            # goes to the job's progress bar. A second request for a month in work is told what runs.
             try:
                 month = month_parse(form.cleaned_data["month"])
-                if "reopen" in request.POST:
-                    services.month_reopen(month=month, reason=form.cleaned_data["reason"], by=request.user)
-                    messages.success(request, _("%(month)s 已重新打开") % {"month": f"{month:%Y-%m}"})
-                else:
-                    row = services.month_close(month=month, by=request.user,
-                                               accept_incomplete=form.cleaned_data["accept_incomplete"],
-                                               reason=form.cleaned_data["reason"])
-                    messages.success(request, _("%(month)s 月结完成：%(n)s 位客户")
-                                     % {"month": f"{month:%Y-%m}", "n": row.customer_count})
-                    if row.incomplete_reason:
-                        messages.warning(request, _("已接受数据不完整，原因：%(reason)s")
-                                         % {"reason": row.incomplete_reason})
-                return HttpResponseRedirect(reverse("admin:segmentation_monthclose_changelist"))
+                reopen = "reopen" in request.POST
+                reason = (form.cleaned_data["reason"] or "").strip()
+                accept = form.cleaned_data["accept_incomplete"]
+                if reopen and not reason:
+                    raise services.MonthCloseError(_("重新打开月份必须填写原因"))
+                if accept and not reason:
+                    raise services.MonthCloseError(_("接受数据不完整月结必须填写原因"))
+                closed = MonthClose.objects.filter(month=month, state=MonthClose.State.CLOSED).exists()
+                if closed and not reopen:  # said at once; the job checks again under the month lock
+                    raise services.MonthCloseError(
+                        _("%(month)s 已月结，不能重复月结；如需重算，请由管理员先重新打开该月") % {"month": f"{month:%Y-%m}"})
+                if reopen and not closed:
+                    raise services.MonthCloseError(_("%(month)s 尚未月结，无需重新打开") % {"month": f"{month:%Y-%m}"})
+                version = services.rule_version_in_force(month=month)
+                if not reopen and not accept and version is not None:
+                    # The completeness gate answered here, with its table; the job checks it again.
+                    gate = completeness.month_coverage(month=month, version=version)
+                    if not gate.complete:
+                        raise services.MonthIncompleteError(gate)
+                job = job_enqueue(
+                    kind=Job.Kind.MONTH_REOPEN if reopen else Job.Kind.MONTH_CLOSE,
+                    task_name=REOPEN_TASK if reopen else CLOSE_TASK, by=request.user, month=month,
+                    parameters={"month": month.isoformat(), "reason": reason, "accept_incomplete": accept},
+                    lock_key=month_lock_key(month),
+                )
+                messages.info(request, _("%(month)s 的%(kind)s已提交为后台作业") % {
+                    "month": f"{month:%Y-%m}", "kind": job.get_kind_display()})
+                return HttpResponseRedirect(job.get_absolute_url())
             except services.MonthIncompleteError as exc:
                 coverage = exc.coverage
                 form.add_error(None, _("%(month)s 的余额数据未通过完整性校验，见下表；补齐数据后再月结，"
                                        "或填写原因并勾选确认后再次月结。") % {"month": f"{coverage.month:%Y-%m}"})
-            except (services.MonthCloseError, MonthFormatError) as exc:
+            except (services.MonthCloseError, MonthFormatError, JobConflict, JobStartError) as exc:
                 form.add_error(None, str(exc))
         context = {**self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
                    "coverage": coverage, "title": _("月结")}

@@ -6,6 +6,7 @@ import ast
 import datetime as dt
 import logging
 import time
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
@@ -13,6 +14,7 @@ from django.db import transaction
 from django.db.models import BooleanField, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from crm.model_fields import concrete_field, field_label
 from crm.month_lock import MonthBusy, month_lock
@@ -313,10 +315,16 @@ def _month_lock(*, month: dt.date, action: str) -> None:
         month_lock(month=month, action=action)
     except MonthBusy as exc:
         raise MonthCloseError(str(exc)) from None
+# What a progress bar says once each step of the close is done.
+CLOSE_STEP_LABELS = {
+    "completeness": gettext_lazy("数据完整性检查已通过"), "facts": gettext_lazy("客户月度事实已生成"), "assignments": gettext_lazy("分层结果已计算"),
+    "tier_changes": gettext_lazy("等级变动已记录"), "standing": gettext_lazy("客户当前等级已更新"),
+    "commit": gettext_lazy("月结已提交"), "vacuum": gettext_lazy("统计信息已更新"),
+}
 
 
 def month_close(*, month: dt.date, by=None, build_facts: bool = True, accept_incomplete: bool = False,
-                reason: str = "") -> MonthClose:
+                reason: str = "", progress: Callable[..., None] | None = None) -> MonthClose:
     """Close a month in ONE transaction: completeness gate → facts → assignments → tier changes → standing →
     registered steps (``close_steps``: service tasks, report aggregates) → closed; then the after-commit steps.
 
@@ -326,16 +334,26 @@ def month_close(*, month: dt.date, by=None, build_facts: bool = True, accept_inc
     The customers' standing (list sorts, current tiers) follows the latest closed month: closing an
     older month (a correction) leaves it alone.
 
-    The returned row carries ``timings`` ({step: seconds}) for the benchmark and the log.
+    The returned row carries ``timings`` ({step: seconds}) for the benchmark and the log. ``progress`` (a job's
+    or a terminal's) is called after each step as ``progress(done=, total=, step=, cancellable=)``; raising
+    from it before the commit rolls the whole close back (a cancelled job).
     """
     timings: dict[str, float] = {}
     clock = time.perf_counter()
+    steps_total = (7 if build_facts else 6) + len(close_steps.registered(after_commit=False)) \
+        + len(close_steps.registered(after_commit=True))
 
     def lap(step: str) -> None:
         nonlocal clock
         now = time.perf_counter()
         timings[step] = round(now - clock, 3)
         clock = now
+        if progress is not None:
+            progress(done=len(timings), total=steps_total, step=str(CLOSE_STEP_LABELS.get(step, step)),
+                     cancellable="commit" not in timings)
+
+    if progress is not None:
+        progress(done=0, total=steps_total, step=_("正在检查数据完整性……"))
 
     label = {"month": f"{month:%Y-%m}"}
     reason = (reason or "").strip()

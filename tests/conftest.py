@@ -45,3 +45,96 @@ def head_a(org_tree):
 @pytest.fixture
 def hq_user(org_tree):
     return UserFactory(username="hq", org_unit=org_tree["HQ"], roles=[roles.HQ_MANAGEMENT])
+
+
+@pytest.fixture
+def run_jobs(db):
+    """Run the queued background jobs in this process, in submission order; returns them refreshed.
+
+    The worker's own code path (the task function → crm.job_runner.job_run) without the queue, for tests
+    inside a transaction; tests/crm/test_job_worker.py runs real worker processes.
+    """
+    from procrastinate.contrib.django import app
+
+    from crm.models import Job
+
+    def run() -> list[Job]:
+        ran = []
+        for job in Job.objects.filter(state=Job.State.QUEUED).order_by("pk"):
+            app.tasks[job.task_name](job_id=job.pk)
+            ran.append(job.pk)
+        return list(Job.objects.filter(pk__in=ran).order_by("pk"))
+
+    return run
+
+
+@pytest.fixture
+def job_worker(transactional_db, settings, tmp_path):
+    """Start real worker processes (``manage.py procrastinate worker``) on the test database.
+
+    Returns ``start(queues="")`` → the Popen; every worker is stopped (SIGTERM, then SIGKILL) after the test.
+    The test must use ``transactional_db``: rows written inside a test transaction are invisible to them.
+    """
+    import os
+    import subprocess
+    import sys
+
+    from django.db import connection
+
+    db = connection.settings_dict
+    url = f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    processes: list[subprocess.Popen] = []
+    logs = []
+    with connection.cursor() as cursor:  # procrastinate's tables are not emptied between tests
+        cursor.execute("DELETE FROM procrastinate_jobs")
+
+    def start(queues: str = "", heartbeat: float = 0.2, extra_env: dict | None = None) -> subprocess.Popen:
+        env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "crm.settings.test",
+               "JOB_HEARTBEAT_SECONDS": str(heartbeat), "MEDIA_ROOT": str(settings.MEDIA_ROOT), **(extra_env or {})}
+        log_path = tmp_path / f"worker{len(processes)}.log"
+        log = open(log_path, "wb")  # noqa: SIM115 — closed after the process ends
+        logs.append(log)
+        process = subprocess.Popen(  # noqa: S603 — our own manage.py
+            [sys.executable, "manage.py", "procrastinate", "worker", "--queues", queues,
+             "--fetch-job-polling-interval", "0.2"],
+            cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
+        process.log_path = log_path
+        processes.append(process)
+        return process
+
+    start.database_url = url
+    yield start
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+    for log in logs:
+        log.close()
+
+
+@pytest.fixture
+def job_wait():
+    """Poll a Job until ``until(job)`` holds (default: finished); returns the job and every (state, done) seen."""
+    import time
+
+    from crm.models import Job
+
+    def wait(job, *, until=None, timeout: float = 90.0, every: float = 0.05):
+        until = until or (lambda j: not j.is_active)
+        seen: list[tuple[str, int]] = []
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            job = Job.objects.get(pk=job.pk)
+            if not seen or seen[-1] != (job.state, job.progress_done):
+                seen.append((job.state, job.progress_done))
+            if until(job):
+                return job, seen
+            time.sleep(every)
+        raise AssertionError(f"job #{job.pk} still {job.state} after {timeout} s; seen {seen}")
+
+    return wait

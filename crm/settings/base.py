@@ -33,6 +33,8 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    # Before the project's apps: their tasks.py modules register on its app when they load.
+    "procrastinate.contrib.django",
     "crm",
     "customers",
     "segmentation",
@@ -124,7 +126,7 @@ USE_THOUSAND_SEPARATOR = False  # amounts are formatted explicitly by crm.templa
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / ".data" / "media")
 MEDIA_URL = "/media/"
 
@@ -204,3 +206,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["forbidden_without_traceback"]}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
+
+# Background jobs (procrastinate; the queue lives in this PostgreSQL). A running job writes a heartbeat
+# every JOB_HEARTBEAT_SECONDS; one silent for JOB_STALLED_SECONDS (its worker was killed) is marked failed.
+PROCRASTINATE_READONLY_MODELS = True
+JOB_HEARTBEAT_SECONDS = env.float("JOB_HEARTBEAT_SECONDS", default=2.0)
+JOB_STALLED_SECONDS = env.float("JOB_STALLED_SECONDS", default=60.0)

@@ -15,3 +15,12 @@ def amount(value) -> str:
 def wan(value) -> str:
     """Amount in 万/亿 where large."""
     return money.format_wan(value)
+
+
+@register.filter
+def thousands(value) -> str:
+    """A whole count with thousands separators (80,000), whatever the language's number format."""
+    try:
+        return f"{int(value):,}"
+    except (TypeError, ValueError):
+        return "" if value is None else str(value)

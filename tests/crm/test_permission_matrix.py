@@ -15,8 +15,10 @@ from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, r
 from django.utils import timezone
 
 from crm.models import Handover
+from crm.services.jobs import job_enqueue
 from reports.models import ReportArchive
 from tests.factories import CustomerFactory
+from tests.job_tasks import COUNT_TASK
 from tests.service_tiers.factories import ServiceTaskFactory
 
 ROLES = ["anonymous", "rm", "wm", "head", "hq", "sysadmin", "auditor"]
@@ -93,6 +95,12 @@ RULES: dict[str, Rule] = {
                              data={"month": "2024-06", "org": "OUT-A", "format": "xlsx"}),
     "reports:download": Rule(logged_in((403, 403), head=(200, 404), hq=(200, 200), auditor=(200, 200)),
                              kwargs="archive"),
+    # Background jobs: everyone has a "my jobs" page; a job is seen by its starter (here the RM) and system admins.
+    "jobs:list": Rule(logged_in(200)),
+    "jobs:detail": Rule(logged_in((404, 404), rm=SCOPED, sysadmin=(200, 200)), kwargs="job"),
+    "jobs:progress": Rule(logged_in((404, 404), rm=SCOPED, sysadmin=(200, 200)), kwargs="job"),
+    "jobs:cancel": Rule(logged_in((404, 404), rm=(302, 404), sysadmin=(302, 302)), method="POST", kwargs="job"),
+    "jobs:retry": Rule(logged_in((404, 404), rm=(302, 404), sysadmin=(302, 302)), method="POST", kwargs="job"),
     # Working the tasks: My day for everyone signed in (empty without tasks); actions need change_servicetask
     # and a task in scope (the RM's own, a branch head's subtree); the team page is for org-scope roles.
     "service_tiers:my_day": Rule(logged_in(200)),
@@ -169,8 +177,11 @@ def matrix_world(org_tree, rm_a1, wm_a, head_a, hq_user, sysadmin, auditor, rm_b
     users = {"rm": rm_a1, "wm": wm_a, "head": head_a, "hq": hq_user, "sysadmin": sysadmin, "auditor": auditor}
     settings.MEDIA_ROOT = tmp_path
     archives = (_archive(org_tree["OUT-A"], tmp_path), _archive(org_tree["OUT-B"], tmp_path))
+    jobs = tuple(job_enqueue(kind="selftest", task_name=COUNT_TASK, by=user, parameters={"steps": 1})
+                 for user in (rm_a1, rm_b1))
     return {
         "archive": archives,
+        "job": jobs,
         "users": users,
         "customer": (inside, outside),
         "handover": (handover_in, handover_out),
@@ -188,6 +199,8 @@ def _urls(name: str, rule: Rule, world) -> list[str]:
         return [reverse(name, kwargs={"pk": h.pk}) for h in world["handover"]]
     if rule.kwargs == "archive":
         return [reverse(name, kwargs={"pk": a.pk}) for a in world["archive"]]
+    if rule.kwargs == "job":
+        return [reverse(name, kwargs={"pk": j.pk}) for j in world["job"]]
     if rule.kwargs == "task":
         return [reverse(name, kwargs={"pk": t.pk, **({"action": "complete"} if "action" in name else {})})
                 for t in world["task"]]

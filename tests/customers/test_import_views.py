@@ -53,7 +53,7 @@ def test_index_shows_both_forms_and_nav_link(importer):
     assert "导入客户" in content and "导入月度余额" in content and 'href="/customers/import/"' in content
 
 
-def test_preview_then_confirm_writes_customers(importer, tmp_path, settings):
+def test_preview_then_confirm_writes_customers(importer, tmp_path, settings, run_jobs):
     path = write_xlsx(tmp_path / "c.xlsx", CUSTOMER_HEADER, [customer_row("C001"), customer_row("C002")])
 
     preview = importer.post("/customers/import/upload/customers/", {"file": upload(path)})
@@ -64,10 +64,14 @@ def test_preview_then_confirm_writes_customers(importer, tmp_path, settings):
     stored = list(imports_dir(settings).iterdir())
     assert len(stored) == 1 and stored[0].name != "c.xlsx" and stored[0].suffix == ".xlsx"
 
-    done = importer.post("/customers/import/confirm/", {"token": preview.context["token"]}, follow=True)
+    queued = importer.post("/customers/import/confirm/", {"token": preview.context["token"]}, follow=True)
+    assert "已提交为后台作业" in queued.content.decode() and Customer.objects.count() == 0
+    (job,) = run_jobs()
+    done = importer.get(queued.redirect_chain[-1][0])
 
+    assert job.state == "succeeded" and job.kind == "import_customers" and job.result["created"] == 2
     assert Customer.objects.count() == 2
-    assert "导入成功" in done.content.decode()
+    assert "作业已完成" in done.content.decode() and "100%" in done.content.decode()
     assert list(imports_dir(settings).iterdir()) == []
     again = importer.post("/customers/import/confirm/", {"token": preview.context["token"]}, follow=True)
     assert "已失效" in again.content.decode()
@@ -85,14 +89,16 @@ def test_preview_lists_bad_rows_and_writes_nothing(importer, tmp_path, settings)
     assert list(imports_dir(settings).iterdir()) == []
 
 
-def test_balances_upload_with_month(importer, tmp_path, org_tree):
+def test_balances_upload_with_month(importer, tmp_path, org_tree, run_jobs):
     Customer.objects.create(customer_no="C001", name="张三", org_unit=org_tree["OUT-A"])
     path = write_csv(tmp_path / "b.csv", BALANCE_HEADER, [balance_row("C001", "A001")])
 
     preview = importer.post("/customers/import/upload/balances/", {"file": upload(path), "month": "2025-01"})
     assert preview.status_code == 200 and preview.context["result"].created == 1
     importer.post("/customers/import/confirm/", {"token": preview.context["token"]})
+    (job,) = run_jobs()
 
+    assert job.state == "succeeded" and job.month == date(2025, 1, 1) and job.lock_key == "month:2025-01"
     assert MonthlyBalance.objects.get().month == date(2025, 1, 1)
 
 

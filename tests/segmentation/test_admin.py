@@ -75,19 +75,42 @@ def test_whatif_page_and_publish_buttons(admin_client, org_tree):
     assert draft.state == "draft"
 
 
-def test_month_close_page_closes_and_reopens(admin_client, org_tree):
+def test_month_close_page_closes_and_reopens(admin_client, org_tree, run_jobs):
     customer = individual(org_unit=org_tree["OUT-A"])
     fact(customer, aum_avg="60000", max_balance="60000")
     url = reverse("admin:segmentation_monthclose_run")
     assert admin_client.get(url).status_code == 200
-    admin_client.post(url, {"month": "2024-06", "close": "1"})
+    response = admin_client.post(url, {"month": "2024-06", "close": "1"})
+    (job,) = run_jobs()
+    assert response.url == f"/jobs/{job.pk}/"
+    assert job.state == "succeeded" and job.kind == "month_close" and job.result["customers"] == 1
     assert MonthClose.objects.get(month=MONTH).state == "closed"
     response = admin_client.post(url, {"month": "2024-06", "close": "1"})
     assert "已月结" in response.content.decode()
     response = admin_client.post(url, {"month": "2024-06", "reopen": "1", "reason": ""})
     assert "原因" in response.content.decode()
     admin_client.post(url, {"month": "2024-06", "reopen": "1", "reason": "更正"})
+    (job,) = run_jobs()
+    assert job.state == "succeeded" and job.kind == "month_reopen"
     assert MonthClose.objects.get(month=MONTH).state == "open"
+
+
+def test_whatif_runs_as_a_background_job_and_the_page_shows_its_result(admin_client, org_tree, run_jobs):
+    customer = individual(org_unit=org_tree["OUT-A"])
+    fact(customer, aum_avg="60000", max_balance="60000")
+    services.month_close(month=MONTH)
+    draft = services.rule_version_copy(version=RuleVersion.objects.get(number=1))
+    url = reverse("admin:segmentation_ruleversion_whatif", args=[draft.pk])
+
+    response = admin_client.post(url, {"month": "2024-06", "background": "1"})
+    (job,) = run_jobs()
+    page = admin_client.get(f"{url}?job={job.pk}").content.decode()
+    job_page = admin_client.get(response.url).content.decode()
+
+    assert response.url == f"/jobs/{job.pk}/" and job.kind == "whatif" and job.state == "succeeded"
+    assert job.result["customers"] == 1 and "name" not in str(job.result["asset_matrix"])
+    assert f"结果来自后台作业 #{job.pk}" in page and "2024-06" in page
+    assert f"?job={job.pk}" in job_page and "查看模拟结果" in job_page
 
 
 def draft_form_data(admin_client, draft) -> dict:

@@ -122,7 +122,7 @@ def test_close_month_command_refuses_then_accepts_with_reason(bank, capsys):
     assert MonthClose.objects.get(month=MONTH).incomplete_reason == "补录中"
 
 
-def test_web_close_shows_the_units_then_closes_after_confirmation_with_a_reason(bank, admin_client):
+def test_web_close_shows_the_units_then_closes_after_confirmation_with_a_reason(bank, admin_client, run_jobs):
     a, _b = bank
     balances(MONTH, a)
     url = reverse("admin:segmentation_monthclose_run")
@@ -134,6 +134,8 @@ def test_web_close_shows_the_units_then_closes_after_confirmation_with_a_reason(
     page = admin_client.post(url, {"month": "2024-06", "close": "1", "accept_incomplete": "on"}).content.decode()
     assert "必须填写原因" in page
     admin_client.post(url, {"month": "2024-06", "close": "1", "accept_incomplete": "on", "reason": "OUT-B 迁移"})
+    (job,) = run_jobs()  # the close itself runs as a background job
+    assert job.state == "succeeded", job.error
     row = MonthClose.objects.get(month=MONTH)
     assert row.state == MonthClose.State.CLOSED and row.incomplete_reason == "OUT-B 迁移"
     assert row.coverage["accepted_by"] == "admin"

@@ -6,7 +6,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from crm.job_locks import MonthLocked, month_session_lock
 from crm.months import MonthFormatError, month_parse
+from crm.terminal_progress import TerminalProgress
 from customers.management.commands.import_customers import report
 from customers.services.imports import balances_import
 
@@ -25,9 +27,14 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         if not file.is_file():
             raise CommandError(f"找不到文件：{file}")
-        result = balances_import(
-            file=file, month=first_day, by=None, progress=lambda message: self.stdout.write(message)
-        )
+        progress = TerminalProgress(self.stdout._out, description="导入余额")
+        try:
+            with month_session_lock(first_day):  # never beside a close of the same month (a job or another command)
+                result = balances_import(file=file, month=first_day, by=None, progress=progress)
+        except MonthLocked as exc:
+            raise CommandError(str(exc)) from None
+        finally:
+            progress.close()
         if result.ok and result.accounts_created:
             self.stdout.write(f"新开账户 {result.accounts_created} 个。")
         report(self, result, what="月度余额")

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from crm.terminal_progress import TerminalProgress
 from customers.importers.results import ImportResult
 from customers.services.imports import customers_import
 
@@ -32,5 +33,9 @@ class Command(BaseCommand):
     def handle(self, *args, file: Path, **options):
         if not file.is_file():
             raise CommandError(f"找不到文件：{file}")
-        result = customers_import(file=file, by=None, progress=lambda message: self.stdout.write(message))
+        progress = TerminalProgress(self.stdout._out, description="导入客户")
+        try:
+            result = customers_import(file=file, by=None, progress=progress)
+        finally:
+            progress.close()
         report(self, result, what="客户")

@@ -6,7 +6,9 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
+from crm.job_locks import MonthLocked, month_session_lock
 from crm.months import MonthFormatError, month_parse
+from crm.terminal_progress import TerminalProgress
 from segmentation.services import MonthCloseError, month_close
 
 
@@ -21,11 +23,16 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         started = time.monotonic()
+        progress = TerminalProgress(self.stdout._out, description="月结")
         try:
             month = month_parse(options["month"])
-            row = month_close(month=month, accept_incomplete=options["accept_incomplete"], reason=options["reason"])
-        except (MonthCloseError, MonthFormatError) as exc:
+            with month_session_lock(month):
+                row = month_close(month=month, accept_incomplete=options["accept_incomplete"],
+                                  reason=options["reason"], progress=progress)
+        except (MonthCloseError, MonthFormatError, MonthLocked) as exc:
             raise CommandError(str(exc), returncode=1) from None
+        finally:
+            progress.close()
         self.stdout.write(self.style.SUCCESS(
             f"{row.month:%Y-%m} 月结完成：{row.customer_count} 位客户，规则版本 v{row.rule_version.number}，"
             f"用时 {time.monotonic() - started:.1f} 秒"
