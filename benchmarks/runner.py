@@ -156,6 +156,8 @@ def discover() -> Registry:
     """Import the built-in cases and every installed app's ``benchmarks`` module."""
     importlib.import_module("benchmarks.cases")
     importlib.import_module("benchmarks.engine_cases")
+    importlib.import_module("benchmarks.task_cases")
+    importlib.import_module("benchmarks.my_day_cases")
     for app_config in apps.get_app_configs():
         module = f"{app_config.name}.benchmarks"
         if importlib.util.find_spec(module) is not None:

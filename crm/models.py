@@ -138,6 +138,7 @@ class AccessLog(models.Model):
         LOGIN_FAILED = "login_failed", _("登录失败")
         LOGOUT = "logout", _("退出")
         DEACTIVATE = "deactivate", _("停用账号")
+        BULK = "bulk", _("批量操作")
 
     at = models.DateTimeField(_("时间"), default=timezone.now)
     action = models.CharField(_("操作"), max_length=20, choices=Action.choices)

@@ -67,6 +67,7 @@ _READ_ONLY_BUSINESS = [
     "crm.view_orgunit",
     "crm.view_handover",
     "service_tiers.view_servicetask",
+    "service_tiers.view_compliance",
     "segmentation.view_*",
     "reports.view_*",
 ]
@@ -82,6 +83,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "crm.view_user",
         "segmentation.view_*",
         "reports.view_*",
+        "service_tiers.view_compliance",
     ],
     HQ_MANAGEMENT: _READ_ONLY_BUSINESS,
     # Configures the system in Django admin; no customer permission at all (never browses PII).
@@ -95,6 +97,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "customers.add_customer",
         "segmentation.*", "!segmentation.*_assignment", "!segmentation.*_tierchange", "!segmentation.*_customer*",
         "service_tiers.*_servicestandard", "service_tiers.*_holiday*", "service_tiers.*_script*",
+        "service_tiers.*_standardversion", "service_tiers.view_standardversionchange",
+        "service_tiers.*_segmentstandard", "service_tiers.*_entitlement", "service_tiers.*_visitstandard",
+        "service_tiers.*_taskrule", "service_tiers.*_unitroleholder", "service_tiers.*_callscript",
         "axes.view_accessattempt", "axes.delete_accessattempt", "axes.view_accessfailurelog",
         "axes.view_accesslog",
     ],

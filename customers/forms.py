@@ -218,3 +218,33 @@ class ContactLogForm(forms.ModelForm):
         if value and value > timezone.localdate():
             raise ValidationError(_("联系日期不能晚于今天。"), code="future_date")
         return value
+
+
+class CustomerCreateForm(forms.Form):
+    """A new customer in the browser: the fields of a customers-file row the creator knows at the counter.
+
+    Only shapes are checked here; the rules are the importer's (customers.services.customer_create).
+    """
+
+    customer_no = forms.CharField(label=_("客户号"), max_length=32)
+    kind = forms.ChoiceField(label=_("客户类型"), choices=Customer.Kind.choices)
+    name = forms.CharField(label=_("姓名/名称"), max_length=200)
+    gender = forms.ChoiceField(label=_("性别"), choices=[("", "—"), *Customer.Gender.choices], required=False)
+    birth_date = forms.DateField(label=_("出生日期"), required=False, widget=DateInput())
+    id_type = forms.ChoiceField(label=_("证件类型"), choices=[("", "—"), *Customer.IdType.choices], required=False)
+    id_number = forms.CharField(label=_("证件号码/统一社会信用代码"), max_length=32, required=False)
+    mobile = forms.CharField(label=_("手机号"), max_length=20, required=False)
+    since = forms.DateField(label=_("建立关系日期"), required=False, widget=DateInput())
+    registered_capital = forms.DecimalField(label=_("注册资本（对公）"), required=False, max_digits=18,
+                                            decimal_places=2, min_value=0)
+    total_assets = forms.DecimalField(label=_("总资产（对公）"), required=False, max_digits=18, decimal_places=2,
+                                      min_value=0)
+    credit_customer = forms.BooleanField(label=_("信用客户（对公）"), required=False)
+    confirm_duplicate = forms.BooleanField(label=_("证件号码已存在，仍然新建"), required=False)
+
+    def row(self) -> dict:
+        """The cleaned values as the import's cells (text), for the importer's checks."""
+        data = self.cleaned_data
+        cells = {key: "" if data.get(key) in (None, "") else str(data[key]) for key in data}
+        cells["credit_customer"] = "是" if data.get("credit_customer") else ""
+        return cells

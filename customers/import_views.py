@@ -97,8 +97,8 @@ def import_upload(request, kind: str):
 
 def _import(kind: str, path: Path, month: date | None, *, user, dry_run: bool):
     if kind == "customers":
-        return customers_import(file=path, by=user, dry_run=dry_run)
-    return balances_import(file=path, month=month, by=user, dry_run=dry_run)
+        return customers_import(file=path, by=user, dry_run=dry_run, max_rows=settings.IMPORT_MAX_ROWS)
+    return balances_import(file=path, month=month, by=user, dry_run=dry_run, max_rows=settings.IMPORT_MAX_ROWS)
 
 
 @require_POST

@@ -34,6 +34,11 @@ class NameGrams(Func):
         super().__init__(expression, output_field=ArrayField(models.TextField()), **extra)
 
 
+class LookupManager(models.Manager):
+    def get_by_natural_key(self, kind: str, code: str) -> Lookup:
+        return self.get(kind=kind, code=code)
+
+
 class Lookup(TimeStampedModel):
     """Admin-defined lists: regions, industries, occupations, customer types."""
 
@@ -49,6 +54,10 @@ class Lookup(TimeStampedModel):
     sort_order = models.PositiveIntegerField(_("排序"), default=0)
     active = models.BooleanField(_("启用"), default=True)
 
+    # (kind, code) is unique: fixtures/reference/*.json name rows by it, so loading them twice (or into the
+    # demo bank, which has the same codes) updates rows instead of adding copies.
+    objects = LookupManager()
+
     class Meta:
         ordering = ["kind", "sort_order", "code"]
         verbose_name = _("代码表")
@@ -60,6 +69,9 @@ class Lookup(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def natural_key(self) -> tuple[str, str]:
+        return (self.kind, self.code)
 
 
 class Customer(TimeStampedModel):

@@ -10,8 +10,9 @@ from django.utils.translation import gettext as _
 
 _ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 _ID_CHECK = "10X98765432"
-_ID_PATTERN = re.compile(r"^\d{17}[\dX]$")
-_MOBILE_PATTERN = re.compile(r"^1[3-9]\d{9}$")
+# [0-9], not \d (which also matches full-width and other scripts' digits); fullmatch, not $ (which allows a "\n").
+_ID_PATTERN = re.compile(r"[0-9]{17}[0-9X]")
+_MOBILE_PATTERN = re.compile(r"1[3-9][0-9]{9}")
 
 
 def resident_id_check_digit(first17: str) -> str:
@@ -29,7 +30,7 @@ def resident_id_birth_date(id_number: str) -> date | None:
 def validate_resident_id(value: str) -> None:
     """18-character mainland resident ID: format, embedded birth date and check digit."""
     number = value.strip().upper()
-    if not _ID_PATTERN.match(number):
+    if not _ID_PATTERN.fullmatch(number):
         raise ValidationError(_("身份证号码应为18位，前17位为数字，最后一位为数字或X。"), code="id_format")
     if resident_id_birth_date(number) is None:
         raise ValidationError(_("身份证号码中的出生日期无效。"), code="id_birth_date")
@@ -39,7 +40,7 @@ def validate_resident_id(value: str) -> None:
 
 def validate_mobile(value: str) -> None:
     """Mainland mobile number: 11 digits starting with 13–19."""
-    if not _MOBILE_PATTERN.match(value.strip()):
+    if not _MOBILE_PATTERN.fullmatch(value.strip()):
         raise ValidationError(_("手机号应为以1开头的11位数字。"), code="mobile_format")
 
 

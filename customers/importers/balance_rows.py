@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from customers.models import AccountType
 
-from .cells import ChunkChecker, choice_mapping
+from .cells import ChunkChecker, choice_mapping, text_or_none
 from .files import ROW
 from .results import RowError
 
@@ -53,4 +53,4 @@ def check_balance_chunk(
     out["card_spend"] = c.money("card_spend")
     out["activated"] = c.yes_no("activated")
     out["fee_income"] = c.money("fee_income")
-    return out
+    return out.apply(text_or_none).assign(row=frame[ROW])

@@ -20,11 +20,14 @@ from .results import RowError
 YES = {"是", "y", "yes", "1", "true", "t", "对"}
 NO = {"否", "n", "no", "0", "false", "f"}
 # What a long number typed into Excel becomes: 6.22202020001234e+18.
-_EXCEL_ROUNDED = r"\d+(\.\d+)?[eE][+-]?\d+"
-_MONEY = r"^\+?\d{1,15}(?:\.\d+)?$"
-_NEGATIVE_MONEY = r"^-\d{1,15}(?:\.\d+)?$"
-_INTEGER = r"^\+?\d{1,9}$"
-_DATE = r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$"
+_EXCEL_ROUNDED = r"[0-9]+(\.[0-9]+)?[eE][+-]?[0-9]+"
+_MONEY = r"^\+?[0-9]{1,15}(?:\.[0-9]+)?$"
+_NEGATIVE_MONEY = r"^-[0-9]{1,15}(?:\.[0-9]+)?$"
+_INTEGER = r"^\+?[0-9]{1,9}$"
+_DATE = r"^([0-9]{4})[-/.]([0-9]{1,2})[-/.]([0-9]{1,2})$"
+# Full-width digits and signs typed with a Chinese input method read as their ASCII forms in number and date
+# columns (and only there: names keep their characters). ``\d`` is never used: it matches any script's digits.
+HALF_WIDTH = str.maketrans("０１２３４５６７８９．－＋／％，", "0123456789.-+/%,")
 MAX_SHOWN_VALUE = 30
 
 
@@ -32,6 +35,43 @@ def shown(value: object) -> str:
     """A cell value as quoted in a message, shortened."""
     text = str(value)
     return text if len(text) <= MAX_SHOWN_VALUE else text[:MAX_SHOWN_VALUE] + "…"
+
+
+def cell_message(code: str, value: str = "", **params: object) -> str:
+    """The reason a cell is refused, one wording for every import path (pandas chunks and SQL staging)."""
+    v = shown(value)
+    if code == "required":
+        return _("必填，不能为空。")
+    if code == "too_long":
+        return _("内容过长，最多 %(n)s 个字符。") % {"n": params["max_length"]}
+    if code == "excel_rounded":
+        return _("该单元格被 Excel 存成了数字，已丢失位数；请把此列设为“文本”格式后重新导入。")
+    if code == "negative_money":
+        return _("金额“%(v)s”不能为负数。") % {"v": v}
+    if code == "invalid_money":
+        return _("“%(v)s”不是有效的金额。") % {"v": v}
+    if code == "negative_rate":
+        return _("利率“%(v)s”不能为负数。") % {"v": v}
+    if code == "invalid_rate":
+        return _("“%(v)s”不是有效的年利率（百分数，如 2.35，最多 4 位小数）。") % {"v": v}
+    if code == "invalid_integer":
+        return _("“%(v)s”不是有效的整数。") % {"v": v}
+    if code == "out_of_range":
+        return _("“%(v)s”超出范围（%(lo)s–%(hi)s）。") % {"v": v, "lo": params["minimum"], "hi": params["maximum"]}
+    if code == "invalid_yes_no":
+        return _("“%(v)s”不是有效的是/否值（是/否、Y/N、1/0、true/false）。") % {"v": v}
+    if code == "invalid_date":
+        return _("“%(v)s”不是有效的日期（格式 YYYY-MM-DD）。") % {"v": v}
+    if code == "late_date":
+        return str(params.get("late_message") or _("日期不能晚于今天。"))
+    if code == "invalid_choice":
+        return _("“%(v)s”不是有效的值，应为：%(allowed)s。") % {"v": v, "allowed": params["allowed"]}
+    raise ValueError(code)
+
+
+def allowed_spellings(mapping: dict[str, str]) -> str:
+    """The accepted values of a closed list as a message shows them (the Chinese labels)."""
+    return "、".join(dict.fromkeys(k for k in mapping if not k.isascii())) or "、".join(mapping)
 
 
 class ChunkChecker:
@@ -66,56 +106,59 @@ class ChunkChecker:
         else:
             self.errors.extend(RowError(int(r), header, message) for r in rows)
 
-    def text(self, key: str, *, required: bool = False, max_length: int) -> pd.Series:
-        cells = self.cells(key)
+    def text(
+        self, key: str, *, required: bool = False, max_length: int, upper: bool = False, half_width: bool = False
+    ) -> pd.Series:
+        cells = self.cells(key).str.translate(HALF_WIDTH) if half_width else self.cells(key)
         blank = cells == ""
         if required:
-            self.flag(blank, key, _("必填，不能为空。"))
-        self.flag(cells.str.len() > max_length, key, _("内容过长，最多 %(n)s 个字符。") % {"n": max_length})
-        return cells.where(~blank, None)
+            self.flag(blank, key, cell_message("required"))
+        self.flag(cells.str.len() > max_length, key, cell_message("too_long", max_length=max_length))
+        # Upper-case before blanking: pandas' .str methods turn None into NaN, a float no validator can read.
+        return text_or_none((cells.str.upper() if upper else cells).where(~blank, None))
 
     def code(self, key: str, *, required: bool = False, max_length: int) -> pd.Series:
         """An identifier (customer or account number): text, and never a number Excel has rounded."""
         cells = self.text(key, required=required, max_length=max_length)
         self.flag(self.cells(key).str.fullmatch(_EXCEL_ROUNDED), key,
-                  _("该单元格被 Excel 存成了数字，已丢失位数；请把此列设为“文本”格式后重新导入。"))
+                  cell_message("excel_rounded"))
         return cells
 
     def money(self, key: str, *, required: bool = False) -> pd.Series:
         """Non-negative amount, thousands separators accepted; PostgreSQL rounds to 2 decimals (half away from 0)."""
-        cells = self.cells(key).str.replace(r"[,，\s]", "", regex=True)
+        cells = self.cells(key).str.translate(HALF_WIDTH).str.replace(r"[,，\s]", "", regex=True)
         blank = cells == ""
         valid = cells.str.fullmatch(_MONEY)
         negative = cells.str.fullmatch(_NEGATIVE_MONEY)
         if required:
-            self.flag(blank, key, _("必填，不能为空。"))
-        self.flag(negative, key, lambda v: _("金额“%(v)s”不能为负数。") % {"v": shown(v)})
-        self.flag(~blank & ~valid & ~negative, key, lambda v: _("“%(v)s”不是有效的金额。") % {"v": shown(v)})
+            self.flag(blank, key, cell_message("required"))
+        self.flag(negative, key, lambda v: cell_message("negative_money", v))
+        self.flag(~blank & ~valid & ~negative, key, lambda v: cell_message("invalid_money", v))
         return cells.str.lstrip("+").where(valid, None)
 
     def rate(self, key: str) -> pd.Series:
         """Annual rate in percent, 0 ≤ rate < 1000, at most 4 decimals; a trailing % is accepted."""
-        cells = self.cells(key).str.replace(r"[%％\s]", "", regex=True)
+        cells = self.cells(key).str.translate(HALF_WIDTH).str.replace(r"[%％\s]", "", regex=True)
         blank = cells == ""
-        valid = cells.str.fullmatch(r"^\+?\d{1,3}(?:\.\d{1,4})?$")
-        negative = cells.str.fullmatch(r"^-\d+(?:\.\d+)?$")
-        self.flag(negative, key, lambda v: _("利率“%(v)s”不能为负数。") % {"v": shown(v)})
+        valid = cells.str.fullmatch(r"^\+?[0-9]{1,3}(?:\.[0-9]{1,4})?$")
+        negative = cells.str.fullmatch(r"^-[0-9]+(?:\.[0-9]+)?$")
+        self.flag(negative, key, lambda v: cell_message("negative_rate", v))
         self.flag(
             ~blank & ~valid & ~negative, key,
-            lambda v: _("“%(v)s”不是有效的年利率（百分数，如 2.35，最多 4 位小数）。") % {"v": shown(v)},
+            lambda v: cell_message("invalid_rate", v),
         )
         return cells.str.lstrip("+").where(valid, None)
 
     def integer(self, key: str, *, minimum: int = 0, maximum: int) -> pd.Series:
-        cells = self.cells(key).str.replace(r"[,，\s]", "", regex=True)
+        cells = self.cells(key).str.translate(HALF_WIDTH).str.replace(r"[,，\s]", "", regex=True)
         blank = cells == ""
         valid = cells.str.fullmatch(_INTEGER)
         numbers = pd.to_numeric(cells.where(valid, None), errors="coerce")
         out_of_range = valid & ((numbers < minimum) | (numbers > maximum))
-        self.flag(~blank & ~valid, key, lambda v: _("“%(v)s”不是有效的整数。") % {"v": shown(v)})
+        self.flag(~blank & ~valid, key, lambda v: cell_message("invalid_integer", v))
         self.flag(
             out_of_range, key,
-            lambda v: _("“%(v)s”超出范围（%(lo)s–%(hi)s）。") % {"v": shown(v), "lo": minimum, "hi": maximum},
+            lambda v: cell_message("out_of_range", v, minimum=minimum, maximum=maximum),
         )
         return cells.str.lstrip("+").where(valid & ~out_of_range, None)
 
@@ -125,22 +168,22 @@ class ChunkChecker:
         no = cells.isin(NO)
         self.flag(
             (cells != "") & ~yes & ~no, key,
-            lambda v: _("“%(v)s”不是有效的是/否值（是/否、Y/N、1/0、true/false）。") % {"v": shown(v)},
+            lambda v: cell_message("invalid_yes_no", v),
         )
         return pd.Series([True if y else (False if n else None) for y, n in zip(yes, no, strict=True)],
                          index=cells.index, dtype=object)
 
     def date(self, key: str, *, not_after: date, not_after_message: str | None = None) -> pd.Series:
         """YYYY-MM-DD (also YYYY/M/D); bad or impossible dates and dates after ``not_after`` are errors."""
-        cells = self.cells(key)
+        cells = self.cells(key).str.translate(HALF_WIDTH)
         blank = cells == ""
         parts = cells.str.extract(_DATE)
         iso = parts[0] + "-" + parts[1].str.zfill(2) + "-" + parts[2].str.zfill(2)
         parsed = pd.to_datetime(iso, format="%Y-%m-%d", errors="coerce")
         invalid = ~blank & parsed.isna()
         late = parsed > pd.Timestamp(not_after)
-        self.flag(invalid, key, lambda v: _("“%(v)s”不是有效的日期（格式 YYYY-MM-DD）。") % {"v": shown(v)})
-        self.flag(late, key, not_after_message or _("日期不能晚于今天。"))
+        self.flag(invalid, key, lambda v: cell_message("invalid_date", v))
+        self.flag(late, key, cell_message("late_date", late_message=not_after_message))
         return iso.where(~invalid & ~late & ~blank, None)
 
     def choice(self, key: str, mapping: dict[str, str], *, required: bool = False) -> pd.Series:
@@ -148,12 +191,12 @@ class ChunkChecker:
         cells = self.cells(key)
         blank = cells == ""
         codes = cells.str.lower().map(mapping)
-        allowed = "、".join(dict.fromkeys(k for k in mapping if not k.isascii())) or "、".join(mapping)
+        allowed = allowed_spellings(mapping)
         if required:
-            self.flag(blank, key, _("必填，不能为空。"))
+            self.flag(blank, key, cell_message("required"))
         self.flag(
             ~blank & codes.isna(), key,
-            lambda v: _("“%(v)s”不是有效的值，应为：%(allowed)s。") % {"v": shown(v), "allowed": allowed},
+            lambda v: cell_message("invalid_choice", v, allowed=allowed),
         )
         return codes.where(~blank & codes.notna(), None)
 
@@ -164,6 +207,12 @@ class ChunkChecker:
         ids = cells.str.lower().map(mapping).astype("Int64")
         self.flag(~blank & ids.isna(), key, lambda v: _("%(what)s“%(v)s”不存在。") % {"what": what, "v": shown(v)})
         return ids
+
+
+def text_or_none(series: pd.Series) -> pd.Series:
+    """A checked column as Python values with None for every missing cell (never NaN/NA, which are floats)."""
+    series = series.astype(object)
+    return series.where(series.notna(), None)
 
 
 def choice_mapping(choices: list[tuple[str, object]], *extra: tuple[str, str]) -> dict[str, str]:

@@ -14,7 +14,7 @@ from customers.masking import mask_mobile
 from customers.models import Customer, Lookup
 from customers.validators import validate_mobile, validate_resident_id
 
-from .cells import ChunkChecker, choice_mapping
+from .cells import ChunkChecker, choice_mapping, text_or_none
 from .files import ROW
 from .results import RowError
 
@@ -106,23 +106,23 @@ def check_customer_chunk(
         out["birth_date"] = c.date("birth_date", not_after=today)
     if c.has("id_type") or c.has("id_number"):
         id_type = c.choice("id_type", ID_TYPE) if c.has("id_type") else pd.Series(None, index=frame.index)
-        id_number = c.text("id_number", max_length=32).str.upper() if c.has("id_number") else None
+        id_number = c.text("id_number", max_length=32, upper=True, half_width=True) if c.has("id_number") else None
         if id_number is not None:
             # A number without a type: 居民身份证 for individuals, 统一社会信用代码 otherwise.
             default_type = kind.map(lambda k: "resident_id" if k in (None, "individual") else "credit_code")
             blank_type = id_type.isna() & id_number.notna() & (c.cells("id_type") == "")
             id_type = id_type.where(~blank_type, default_type)
             resident = (id_type == "resident_id") & id_number.notna()
-            bad_id = resident & id_number.map(lambda v: v is not None and _message_of(validate_resident_id, v) is not None)
+            bad_id = resident & id_number.map(lambda v: isinstance(v, str) and _message_of(validate_resident_id, v) is not None)
             c.flag(bad_id, "id_number", lambda v: _message_of(validate_resident_id, v.upper()) or "")
             code = (id_type == "credit_code") & id_number.notna()
-            c.flag(code & ~id_number.str.fullmatch(_CREDIT_CODE).fillna(False), "id_number",
+            c.flag(code & ~id_number.str.fullmatch(_CREDIT_CODE).fillna(False).astype(bool), "id_number",
                    _("统一社会信用代码应为18位数字或大写字母。"))
             out["id_number"] = id_number
         out["id_type"] = id_type
     if c.has("mobile"):
-        mobile = c.text("mobile", max_length=20)
-        bad_mobile = mobile.map(lambda v: v is not None and _message_of(validate_mobile, v) is not None)
+        mobile = c.text("mobile", max_length=20, half_width=True)
+        bad_mobile = mobile.map(lambda v: isinstance(v, str) and _message_of(validate_mobile, v) is not None)
         c.flag(bad_mobile, "mobile", lambda v: _("“%(v)s”：") % {"v": mask_mobile(v)} + (_message_of(validate_mobile, v) or ""))
         out["mobile"] = mobile
     if c.has("org_code"):
@@ -152,4 +152,4 @@ def check_customer_chunk(
     for column, blank in BLANK_AS.items():
         if column in out:
             out[column] = out[column].astype(object).where(out[column].notna(), blank)
-    return out
+    return out.apply(text_or_none).assign(row=frame[ROW])

@@ -12,8 +12,10 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import tempfile
 import zipfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -229,17 +231,25 @@ def _excel_table(
                                                          chunk_rows=chunk_rows), kind="xlsx")
 
 
-def _csv_table(
-    stream: BinaryIO, columns: tuple[Column, ...], *, max_rows: int | None, chunk_rows: int, owned: bool
-) -> Table:
+def _csv_header(stream: BinaryIO) -> tuple[str, list[str]]:
+    """The CSV's encoding and header row; FileError when there is none."""
     encoding = detect_encoding(stream)
     text = io.TextIOWrapper(stream, encoding=encoding, newline="")
     try:
         header = next(csv.reader(text), None)
+    except csv.Error as exc:
+        raise FileError(_("CSV 文件格式错误：%(error)s") % {"error": exc}) from exc
     finally:
         text.detach()
     if header is None or not any(cell.strip() for cell in header):
         raise FileError(_("第 1 行应为表头，但它是空的。") if header is not None else _("文件为空。"))
+    return encoding, header
+
+
+def _csv_table(
+    stream: BinaryIO, columns: tuple[Column, ...], *, max_rows: int | None, chunk_rows: int, owned: bool
+) -> Table:
+    encoding, header = _csv_header(stream)
     headers, positions = _map_headers(header, columns)
     keys = list(positions.values())
     stream.seek(0)
@@ -281,12 +291,13 @@ def _csv_table(
 
 
 def open_table(
-    source: Source, *, columns: tuple[Column, ...], max_rows: int | None, chunk_rows: int = CHUNK_ROWS
+    source: Source, *, columns: tuple[Column, ...], max_rows: int | None, chunk_rows: int | None = None
 ) -> Table:
     """Check the file's type and header; return its rows as a stream of string DataFrames.
 
     Raises FileError for a file-level problem, now (type, header) or while iterating (row cap, parse error).
     """
+    chunk_rows = chunk_rows or CHUNK_ROWS  # read now, so a test can make chunks small
     stream = _open_binary(source)
     owned = isinstance(source, (str, Path))
     try:
@@ -300,3 +311,70 @@ def open_table(
         if owned:
             stream.close()
         raise
+
+
+@dataclass
+class CsvFile:
+    """A file as CSV bytes PostgreSQL's COPY can read, with its checked header."""
+
+    stream: BinaryIO  # positioned at the start (the header line included)
+    encoding: str  # Python codec name
+    width: int  # fields in the header row
+    headers: dict[str, str]  # column key -> header text as written in the file
+    positions: dict[int, str]  # field position -> column key
+
+
+@contextmanager
+def open_as_csv(source: Source, *, columns: tuple[Column, ...], workdir: str | None = None) -> Iterator[CsvFile]:
+    """The file as CSV for COPY: a CSV as it is; a workbook first written out row by row as UTF-8 CSV.
+
+    Raises FileError for a file-level problem (type, encoding, header). Memory stays flat for any size.
+    """
+    stream = _open_binary(source)
+    owned = isinstance(source, (str, Path))
+    converted = None
+    try:
+        head = stream.read(8192)
+        stream.seek(0)
+        if sniff_kind(head, name=_name_of(source), stream=stream) == "xlsx":
+            converted = tempfile.TemporaryFile(dir=workdir)  # noqa: SIM115 — closed below
+            _excel_to_csv(stream, converted)
+            if owned:
+                stream.close()
+            stream, owned = converted, True
+        encoding, header = _csv_header(stream)
+        headers, positions = _map_headers(header, columns)
+        stream.seek(0)
+        yield CsvFile(stream=stream, encoding=encoding, width=len(header), headers=headers, positions=positions)
+    finally:
+        if owned:
+            stream.close()
+
+
+def _excel_to_csv(stream: BinaryIO, target: BinaryIO) -> None:
+    """The first sheet as UTF-8 CSV, each row as wide as the header (cells as ``excel_cell_text`` reads them)."""
+    import openpyxl
+
+    try:
+        workbook = openpyxl.load_workbook(stream, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a damaged workbook
+        raise FileError(_("无法读取 Excel 工作簿，文件可能已损坏。")) from exc
+    try:
+        if not workbook.worksheets:
+            raise FileError(_("Excel 工作簿中没有工作表。"))
+        rows = workbook.worksheets[0].iter_rows(values_only=True)
+        header = next(rows, None)
+        if header is None:
+            raise FileError(_("文件为空。"))
+        width = len(header)
+        text = io.TextIOWrapper(target, encoding="utf-8", newline="")
+        writer = csv.writer(text, lineterminator="\n")
+        writer.writerow(["" if cell is None else str(cell) for cell in header])
+        for row in rows:
+            cells = [excel_cell_text(row[p]) if p < len(row) else "" for p in range(width)]
+            writer.writerow(cells)
+        text.flush()
+        text.detach()
+        target.seek(0)
+    finally:
+        workbook.close()

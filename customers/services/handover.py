@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.core.exceptions import EmptyResultSet, PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Count, Max, Min, QuerySet
@@ -13,6 +15,15 @@ from crm.services.audit import ClientRequest, access_log_record
 from customers.access_selectors import handover_receivers
 from customers.models import CoMaintainer, Customer
 from customers.scoping import org_subtree_customers
+
+# Apps above this layer follow a handover inside its transaction (service tasks move to the new maintainer):
+# each registers ``follower(handover=...)`` from its AppConfig.ready(), so this module imports none of them.
+_followers: dict[str, Callable[..., object]] = {}
+
+
+def handover_follower_register(name: str, follower: Callable[..., object]) -> None:
+    """Call ``follower(handover=…)`` after every handover's customers moved, in the same transaction."""
+    _followers[name] = follower
 
 
 def _history_insert_sql() -> tuple[str, list[str]]:
@@ -125,6 +136,8 @@ def customer_handover(
         if from_maintainer is None and summary["senders"] == 1 and summary["low"] == summary["high"]:
             handover.from_maintainer_id = summary["low"]
         handover.save(update_fields=["customer_count", "from_maintainer"])
+        for follower in _followers.values():
+            follower(handover=handover)
         access_log_record(
             user=by, action=AccessLog.Action.HANDOVER, target=f"handover #{handover.pk}", request=request,
             detail={"handover": handover.pk, "to": to.username, "count": count, "reason": reason,

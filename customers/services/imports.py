@@ -17,7 +17,6 @@ from typing import BinaryIO
 
 import pandas as pd
 from django.apps import apps
-from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,6 +24,7 @@ from django.utils.translation import gettext as _
 from crm.models import AccessLog
 from crm.months import month_end
 from crm.services.audit import access_log_record
+from customers.importers.balance_copy import balances_stage
 from customers.importers.balance_rows import TEMP_COLUMNS as BALANCE_TEMP_COLUMNS
 from customers.importers.balance_rows import check_balance_chunk
 from customers.importers.columns import BALANCE_COLUMNS, CUSTOMER_COLUMNS
@@ -36,7 +36,6 @@ from customers.models import AccountType, Customer
 __all__ = ["ImportResult", "RowError", "balances_import", "customers_import", "month_is_closed"]
 
 Progress = Callable[[str], None]
-_DEFAULT = object()
 _CUSTOMER_TEMP = "crm_import_customer"
 _BALANCE_TEMP = "crm_import_balance"
 
@@ -61,10 +60,6 @@ def month_is_closed(month: date) -> bool:
                 queryset = queryset.filter(**{flag: True})
                 break
     return queryset.exists()
-
-
-def _max_rows(max_rows: int | None | object) -> int | None:
-    return settings.IMPORT_MAX_ROWS if max_rows is _DEFAULT else max_rows  # type: ignore[return-value]
 
 
 def _today() -> date:
@@ -130,16 +125,17 @@ def customers_import(
     file: Path | str | BinaryIO,
     by=None,
     dry_run: bool = False,
-    max_rows: int | None | object = _DEFAULT,
+    max_rows: int | None = None,
     progress: Progress | None = None,
 ) -> ImportResult:
     """Create or update customers by customer number from a customers file (all-or-nothing).
 
     Columns absent from the file are left as they are on existing customers; a blank cell in a
     present column clears it. ``origin_maintainer`` is set to the maintainer when a customer is
-    created and never changed afterwards. ``dry_run`` validates and counts, then rolls back.
+    created and never changed afterwards. ``dry_run`` validates and counts, then rolls back. No row
+    limit unless ``max_rows`` is given (web uploads pass IMPORT_MAX_ROWS; commands take a whole bank).
     """
-    limit = _max_rows(max_rows)
+    limit = max_rows
 
     def work(result: ImportResult) -> None:
         table = open_table(file, columns=CUSTOMER_COLUMNS, max_rows=limit)
@@ -261,7 +257,7 @@ def balances_import(
     month: date,
     by=None,
     dry_run: bool = False,
-    max_rows: int | None | object = _DEFAULT,
+    max_rows: int | None = None,
     progress: Progress | None = None,
 ) -> ImportResult:
     """Store one month of account balances (all-or-nothing); counts are of MonthlyBalance rows.
@@ -272,7 +268,6 @@ def balances_import(
     """
     month = month.replace(day=1)
     last_day = month_end(month)
-    limit = _max_rows(max_rows)
 
     def work(result: ImportResult) -> None:
         today = _today()
@@ -280,21 +275,24 @@ def balances_import(
             raise FileError(_("不能导入未来月份（%(m)s）的余额。") % {"m": f"{month:%Y-%m}"})
         if month_is_closed(month):
             raise FileError(_("%(m)s 已关账，不能再导入该月余额。") % {"m": f"{month:%Y-%m}"})
-        table = open_table(file, columns=BALANCE_COLUMNS, max_rows=limit)
-        columns = list(BALANCE_TEMP_COLUMNS)
         with connection.cursor() as cursor:
             # Hash joins over a million account numbers stay in memory instead of spilling to disk.
             cursor.execute("SET LOCAL work_mem = '256MB'")
-            _create_temp(cursor, _BALANCE_TEMP, BALANCE_TEMP_COLUMNS)
-            for chunk in table.chunks:
-                checked = check_balance_chunk(chunk, table.headers, result.errors, month_end=last_day, today=today)
-                _copy(cursor, _BALANCE_TEMP, columns, checked)
-                result.rows += len(checked)
+            _create_temp(cursor, _BALANCE_TEMP, {**BALANCE_TEMP_COLUMNS, "problems": "text"})
+            if progress:
+                progress(_("正在读取并校验文件……"))
+            staged = balances_stage(cursor, source=file, typed_table=_BALANCE_TEMP, month_end=last_day,
+                                    today=today, max_rows=max_rows, errors=result.errors)
+            if staged is not None:
+                result.rows, headers = staged
                 if progress:
                     progress(_("已读取并校验 %(n)s 行") % {"n": f"{result.rows:,}"})
+            else:  # a CSV PostgreSQL cannot parse: the chunked reader names the bad rows
+                headers = _balances_read_chunks(cursor, file=file, last_day=last_day, today=today,
+                                                max_rows=max_rows, result=result, progress=progress)
             cursor.execute(f"CREATE INDEX ON {_BALANCE_TEMP} (account_no)")
             cursor.execute(f"ANALYZE {_BALANCE_TEMP}")
-            result.errors.extend(_balance_db_errors(cursor, table.headers))
+            result.errors.extend(_balance_db_errors(cursor, headers))
             if result.errors:
                 return
             if progress:
@@ -303,6 +301,22 @@ def balances_import(
             cursor.execute(f"DROP TABLE {_BALANCE_TEMP}")
 
     return _run(work, dry_run=dry_run, by=by, kind="balances", file=file, month=month)
+
+
+def _balances_read_chunks(
+    cursor, *, file, last_day: date, today: date, max_rows: int | None, result: ImportResult,
+    progress: Progress | None,
+) -> dict[str, str]:
+    """The fallback for a CSV COPY cannot parse: checked in pandas chunks, COPYed into the typed table."""
+    table = open_table(file, columns=BALANCE_COLUMNS, max_rows=max_rows)
+    columns = list(BALANCE_TEMP_COLUMNS)
+    for chunk in table.chunks:
+        checked = check_balance_chunk(chunk, table.headers, result.errors, month_end=last_day, today=today)
+        _copy(cursor, _BALANCE_TEMP, columns, checked)
+        result.rows += len(checked)
+        if progress:
+            progress(_("已读取并校验 %(n)s 行") % {"n": f"{result.rows:,}"})
+    return table.headers
 
 
 def _balance_db_errors(cursor, headers: dict[str, str]) -> list[RowError]:

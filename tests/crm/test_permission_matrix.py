@@ -13,6 +13,7 @@ from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, r
 
 from crm.models import Handover
 from tests.factories import CustomerFactory
+from tests.service_tiers.factories import ServiceTaskFactory
 
 ROLES = ["anonymous", "rm", "wm", "head", "hq", "sysadmin", "auditor"]
 ALL_LOGGED_IN = ["rm", "wm", "head", "hq", "sysadmin", "auditor"]
@@ -73,6 +74,21 @@ RULES: dict[str, Rule] = {
     "customers_import:upload": Rule(logged_in(403, sysadmin=400), method="POST", kwargs="kind"),
     "customers_import:confirm": Rule(logged_in(403, sysadmin=302), method="POST"),
     "customers_import:template": Rule(logged_in(403, sysadmin=200), kwargs="kind"),
+    # Working the tasks: My day for everyone signed in (empty without tasks); actions need change_servicetask
+    # and a task in scope (the RM's own, a branch head's subtree); the team page is for org-scope roles.
+    "service_tiers:my_day": Rule(logged_in(200)),
+    "service_tiers:task_action": Rule(
+        logged_in(SCOPED, wm=(404, 404), hq=(403, 403), auditor=(403, 403), sysadmin=(404, 404)), kwargs="task"
+    ),
+    "service_tiers:task_reassign": Rule(
+        logged_in((403, 403), head=(302, 404), sysadmin=(404, 404)), method="POST", kwargs="task"
+    ),
+    "service_tiers:team_tasks": Rule(logged_in(404, head=200, hq=200, auditor=200)),
+    "service_tiers:customer_create": Rule(logged_in(403, rm=200, wm=200, head=200)),
+    # The confirm page of a bulk export (GET); with no customer ticked every role is sent back to the list.
+    "service_tiers:customer_bulk": Rule(logged_in(302), data={"action": "export"}),
+    # Service compliance (issue 13): branch heads, HQ and auditors; RMs and wealth managers are refused.
+    "service_tiers:compliance": Rule(logged_in(200, rm=403, wm=403)),
     # Django admin: only staff accounts; everyone else is sent to the admin login.
     "admin:index": Rule(logged_in(302, sysadmin=200)),
 }
@@ -117,11 +133,14 @@ def matrix_world(org_tree, rm_a1, wm_a, head_a, hq_user, sysadmin, auditor, rm_b
     outside = CustomerFactory(org_unit=org_tree["OUT-B"], maintainer=rm_b1)
     handover_in = Handover.objects.create(by=head_a, to_maintainer=rm_a1, org_unit=org_tree["OUT-A"], reason="t")
     handover_out = Handover.objects.create(by=head_b, to_maintainer=rm_b1, org_unit=org_tree["OUT-B"], reason="t")
+    task_in = ServiceTaskFactory(customer=inside, assignee=rm_a1, due_date=inside.created_at.date())
+    task_out = ServiceTaskFactory(customer=outside, assignee=rm_b1, due_date=outside.created_at.date())
     users = {"rm": rm_a1, "wm": wm_a, "head": head_a, "hq": hq_user, "sysadmin": sysadmin, "auditor": auditor}
     return {
         "users": users,
         "customer": (inside, outside),
         "handover": (handover_in, handover_out),
+        "task": (task_in, task_out),
         "grantee": wm_a,
     }
 
@@ -133,6 +152,9 @@ def _urls(name: str, rule: Rule, world) -> list[str]:
         return [reverse(name, kwargs={"pk": c.pk, "user_id": world["grantee"].pk}) for c in world["customer"]]
     if rule.kwargs == "handover":
         return [reverse(name, kwargs={"pk": h.pk}) for h in world["handover"]]
+    if rule.kwargs == "task":
+        return [reverse(name, kwargs={"pk": t.pk, **({"action": "complete"} if "action" in name else {})})
+                for t in world["task"]]
     if rule.kwargs == "kind":
         return [reverse(name, kwargs={"kind": "customers"})]
     return [reverse(name)]

@@ -1,0 +1,56 @@
+"""The compliance page for branch heads and HQ (service_tiers:compliance): thin over service_tiers.compliance."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from crm import months
+
+from . import compliance
+
+MISSING_ON_PAGE = 100
+
+
+@permission_required("service_tiers.view_compliance", raise_exception=True)
+def compliance_page(request: HttpRequest) -> HttpResponse:
+    """Follow-up rate per RM and per unit, customers without a follow-up, idle staff, visits, book sizes."""
+    today = timezone.localdate()
+    month = today.replace(day=1)
+    raw = request.GET.get("month", "").strip()
+    if raw:
+        try:
+            parsed = months.month_parse(raw)
+        except months.MonthFormatError as exc:
+            messages.error(request, str(exc))
+        else:
+            if parsed > month:
+                messages.error(request, _("%(month)s 尚未到来，显示本月") % {"month": raw})
+            else:
+                month = parsed
+    maintainer_id = None
+    raw_maintainer = request.GET.get("maintainer", "").strip()
+    if raw_maintainer:
+        if raw_maintainer.isdigit() and len(raw_maintainer) < 10:
+            maintainer_id = int(raw_maintainer)
+        else:
+            messages.error(request, _("客户经理参数无效：%(value)s") % {"value": raw_maintainer[:20]})
+    user = request.user
+    context = {
+        "month": month,
+        "total": compliance.compliance_total(month=month, user=user),
+        "by_rm": compliance.compliance_rates(month=month, user=user, group_by="maintainer"),
+        "by_unit": compliance.compliance_rates(month=month, user=user, group_by="org_unit"),
+        "missing": compliance.customers_without_followup(month=month, user=user, maintainer_id=maintainer_id,
+                                                         limit=MISSING_ON_PAGE),
+        "missing_limit": MISSING_ON_PAGE,
+        "maintainer_id": maintainer_id,
+        "idle": compliance.idle_staff(user=user, day=today),
+        "visits": compliance.visit_compliance(month=month, user=user),
+        "books": compliance.book_sizes(user=user, day=today),
+    }
+    return render(request, "service_tiers/compliance.html", context)
