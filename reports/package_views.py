@@ -11,9 +11,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from crm.services.jobs import JobConflict, JobStartError
+
 from .archive_selectors import report_archives_visible, report_months, report_reader, report_units
 from .forms import ReportPackageForm
-from .services import ReportError, report_archive_download, report_package_generate
+from .services import ReportError, report_archive_download
+from .tasks import report_package_enqueue
 
 
 def _page(request, form, *, status: int = 200):
@@ -42,14 +45,14 @@ def generate(request):
     if not form.is_valid():
         return _page(request, form, status=400)
     data = form.cleaned_data
+    # A package of a whole bank takes up to a minute: a background job, whose page shows its progress.
     try:
-        archive = report_package_generate(month=data["month"], org_unit=data["org"], fmt=data["format"],
-                                          by=request.user)
-    except ReportError as exc:
+        job = report_package_enqueue(month=data["month"], org_unit=data["org"], fmt=data["format"], by=request.user)
+    except (JobConflict, JobStartError) as exc:
         form.add_error(None, str(exc))
         return _page(request, form, status=400)
-    messages.success(request, _("已生成并归档：%(name)s") % {"name": archive.download_name})
-    return redirect("reports:index")
+    messages.info(request, _("报表包已提交为后台作业，完成后可在本页下载。"))
+    return redirect(job)
 
 
 @login_required

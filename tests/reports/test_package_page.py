@@ -35,14 +35,17 @@ def download(client, archive) -> bytes:
     return b"".join(response.streaming_content)
 
 
-def test_branch_head_generates_an_excel_for_their_unit_and_downloads_it_identically(bank, client, head, media_root):
+def test_branch_head_generates_an_excel_for_their_unit_and_downloads_it_identically(bank, client, head, media_root,
+                                                                                    run_jobs):
     client.force_login(head)
     page = client.get(reverse("reports:index")).content.decode()
     assert 'value="OUT-A"' in page and 'value="OUT-B"' not in page and 'value="HQ"' not in page
 
     response = client.post(reverse("reports:generate"), {"month": "2024-06", "org": "OUT-A", "format": "xlsx"})
 
-    assert response.status_code == 302
+    assert response.status_code == 302 and response.url.startswith("/jobs/")  # a background job with a progress page
+    (job,) = run_jobs()
+    assert job.state == "succeeded", job.error
     archive = ReportArchive.objects.get()
     assert (archive.month, archive.org_unit.code, archive.format, archive.rule_version) == (JUNE, "OUT-A", "xlsx", 1)
     assert archive.created_by == head and archive.source == "page"
@@ -76,9 +79,11 @@ def test_bad_input_is_a_clear_page_and_writes_nothing(bank, client, head, media_
     assert not (Path(media_root) / "reports").exists() or not any((Path(media_root) / "reports").rglob("*.*"))
 
 
-def test_hq_generates_the_whole_bank_pdf_which_a_branch_head_cannot_download(bank, client, hq, head):
+def test_hq_generates_the_whole_bank_pdf_which_a_branch_head_cannot_download(bank, client, hq, head, run_jobs):
     client.force_login(hq)
     assert client.post(reverse("reports:generate"), {"month": "2024-06", "org": "HQ", "format": "pdf"}).status_code == 302
+    (job,) = run_jobs()
+    assert job.state == "succeeded", job.error
     archive = ReportArchive.objects.get()
     assert archive.org_unit is None and archive.download_name == "客户分层月报_2024-06_全行.pdf"
     assert download(client, archive)[:5] == b"%PDF-"
