@@ -9,7 +9,7 @@ partition instead of deleting a million rows.
 Conventions: the parent is ``PARTITION BY RANGE (month)``; the month's partition is ``<parent>_YYYYMM``.
 There is no default partition: ATTACH PARTITION would lock it (ACCESS EXCLUSIVE) until the close commits,
 and every read across months (a customer's 13-month chart) would wait for the whole close. A row saved one
-by one (admin, tests) first creates its month's partition (``MonthPartitioned``). Everything runs in the
+by one (tests) first creates its month's partition (``month_partition_ensure``). Everything runs in the
 caller's transaction: a failure leaves no partition behind.
 """
 
@@ -99,15 +99,18 @@ def month_partitions_since_drop(cursor, *, parent: str, month: dt.date) -> None:
 
 
 class MonthPartitioned(models.Model):
-    """A model whose table is partitioned by ``month``: saving a row creates its month's partition if needed."""
+    """A model whose table is partitioned by ``month``. Its rows are written set-based by the month close
+    (``month_partition_build``), never saved one by one; code that does save single rows (tests) first
+    creates the month's partition with ``month_partition_ensure``."""
 
     class Meta:
         abstract = True
 
-    def save(self, *args, **kwargs):
-        with connection.cursor() as cursor:
-            cursor.execute(partition_ddl(self._meta.db_table, self.month.replace(day=1)))
-        super().save(*args, **kwargs)
+
+def month_partition_ensure(model: type[models.Model], month: dt.date) -> None:
+    """Create ``model``'s partition of ``month`` if it does not exist yet (for rows saved one by one)."""
+    with connection.cursor() as cursor:
+        cursor.execute(partition_ddl(model._meta.db_table, month.replace(day=1)))
 
 
 def month_partition_build(cursor, *, parent: str, month: dt.date, select_sql: str, params: dict,

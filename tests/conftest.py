@@ -1,11 +1,30 @@
 from __future__ import annotations
 
 import pytest
+from django.apps import apps
 from django.conf import settings
+from django.db.models.signals import pre_save
 from django.utils import translation
 
 from crm import roles
+from crm.partitions import MonthPartitioned, month_partition_ensure
 from tests.factories import OrgUnitFactory, UserFactory
+
+
+def _partition_for_row(sender, instance, **kwargs):
+    month_partition_ensure(sender, instance.month)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def month_partitions_for_single_rows():
+    """Tests save facts, assignments and tier changes one by one; the close writes them set-based. Before each
+    such save, its month's partition is created (crm.partitions.month_partition_ensure)."""
+    models = [m for m in apps.get_models() if issubclass(m, MonthPartitioned)]
+    for model in models:
+        pre_save.connect(_partition_for_row, sender=model, dispatch_uid=f"partition-{model._meta.label}")
+    yield
+    for model in models:
+        pre_save.disconnect(_partition_for_row, sender=model, dispatch_uid=f"partition-{model._meta.label}")
 
 
 @pytest.fixture(autouse=True)
