@@ -14,6 +14,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 def test_branch_head_drills_from_a_migration_cell_to_its_customers(page, live_server, two_months,  # noqa: F811
                                                                    screenshot):
+    console_errors: list[str] = []  # a CSP violation (e.g. an inline style set by a chart) is a console error
+    page.on("console", lambda message: console_errors.append(message.text) if message.type == "error" else None)
     # given: the branch head of OUT-A signs in and lands on the dashboard
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("#id_username", "head_a")
@@ -35,4 +37,4 @@ def test_branch_head_drills_from_a_migration_cell_to_its_customers(page, live_se
     expect(page.locator(".customer-table tbody")).to_contain_text(two_months.c1.customer_no)
     expect(page.locator(".snapshot-filters")).to_contain_text("2024-07")
     screenshot(page, "dashboard_drilldown")
-    assert page.js_errors == []
+    assert page.js_errors == [] and console_errors == []
