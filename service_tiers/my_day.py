@@ -12,8 +12,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from itertools import groupby
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import ExtractDay, ExtractMonth
+from django.db.models import Count, DateField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, ExtractDay, ExtractMonth
 
 from crm import roles
 from crm.models import User
@@ -21,7 +21,7 @@ from customers.access_selectors import handover_receivers, handover_sources
 from customers.models import ContactLog, Customer
 from customers.scoping import visible_standings
 from customers.tiers import AssetTier, ValueSegment
-from segmentation.models import TierChange
+from segmentation.models import MonthClose, TierChange
 
 from .models import ServiceTask
 from .scripts import PRODUCTS, script_render
@@ -129,8 +129,12 @@ def my_day(*, user: User, today: dt.date) -> MyDay:
     month = today.replace(day=1)
     # "Their customers": the scope itself (an RM's maintained, co-maintained and shared ones; a head's subtree).
     mine = Customer.objects.filter(pk__in=scope)
+    # The changes of the latest close (on the 1st the month just ended is closed, not this calendar month).
+    latest_close = (MonthClose.objects.filter(state=MonthClose.State.CLOSED, month__lte=month)
+                    .order_by("-month").values("month")[:1])
     changes = list(
-        TierChange.objects.filter(month=month, customer_id__in=scope)
+        TierChange.objects.filter(month=Coalesce(Subquery(latest_close), Value(month, output_field=DateField())),
+                                  customer_id__in=scope)
         .select_related("customer").order_by("direction", "customer__name", "field")[:100]
     )
     return MyDay(

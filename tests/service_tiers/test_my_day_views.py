@@ -9,7 +9,7 @@ import time_machine
 from django.urls import reverse
 
 from customers.models import ContactLog
-from segmentation.models import TierChange
+from segmentation.models import MonthClose, TierChange
 from service_tiers.models import ServiceTask
 from tests.factories import CustomerFactory
 from tests.service_tiers.factories import ServiceTaskFactory
@@ -190,3 +190,17 @@ def test_team_page_queries_are_constant(client, org_tree, rm_a1, head_a, django_
         ServiceTaskFactory(customer=_customer(org_tree, rm_a1), due_date=TODAY)
     with django_assert_max_num_queries(len(small.captured_queries)):
         client.get(reverse("service_tiers:team_tasks"))
+
+
+def test_my_day_shows_the_latest_close_s_tier_changes_not_the_calendar_month_s(client, org_tree, rm_a1):
+    # given: October was closed (the close happens in November), with one upgrade of the RM's customer
+    c = _customer(org_tree, rm_a1, name="李雷")
+    MonthClose.objects.create(month=dt.date(2026, 10, 1), state=MonthClose.State.CLOSED)
+    TierChange.objects.create(customer=c, month=dt.date(2026, 10, 1), field="asset_tier", from_value="regular",
+                              to_value="gold", direction="up")
+    client.force_login(rm_a1)
+    # when: the RM opens My day in November
+    html = client.get(MY_DAY).content.decode()
+    # then: October's upgrade is there, labelled with its month
+    tier_panel = html[html.index('id="tier-changes"'):html.index('id="birthdays"')]
+    assert "李雷" in tier_panel and "2026-10" in tier_panel
