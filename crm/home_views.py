@@ -8,7 +8,9 @@ back to the customer list.
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponseRedirect
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpRequest, HttpResponsePermanentRedirect, HttpResponseRedirect
+from django.templatetags.static import static
 from django.urls import NoReverseMatch, reverse
 
 from crm import roles
@@ -29,3 +31,10 @@ def home(request: HttpRequest) -> HttpResponseRedirect:
             except NoReverseMatch:
                 break
     return HttpResponseRedirect(reverse("customers:list"))
+
+
+@login_not_required
+def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
+    """Pages that do not name their icon (Django admin) make the browser ask for /favicon.ico. The static URL
+    is looked up per request: with hashed production file names it needs the collected manifest."""
+    return HttpResponsePermanentRedirect(static("favicon.svg"))

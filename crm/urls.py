@@ -1,12 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.templatetags.static import static
 from django.urls import include, path
-from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
-from crm.home_views import home
+from crm.home_views import favicon, home
 
 urlpatterns = [
     path("", home, name="home"),
@@ -18,8 +16,7 @@ urlpatterns = [
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(
         template_name="crm/password_change_done.html"), name="password_change_done"),
     # Pages that do not name their icon (Django admin) make the browser ask for /favicon.ico.
-    path("favicon.ico", login_not_required(RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
-         name="favicon"),
+    path("favicon.ico", favicon, name="favicon"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("customers/import/", include("customers.import_urls")),
     path("customers/", include("customers.urls")),
