@@ -16,7 +16,8 @@ from django.utils import translation
 
 from crm.benchmarking.registry import CaseFailed, CaseUnavailable, bench_report, bench_resource, benchmark_case
 from crm.models import OrgUnit
-from customers.models import AccountType, MonthlyBalance
+from crm.sql_names import table
+from customers.models import Account, AccountType, Customer, MonthlyBalance
 from customers.scoping import visible_customers
 from customers.services.imports import balances_import
 
@@ -28,7 +29,7 @@ def _import_month(ctx):
     """The month the import case loads: the one after the data month, so that it neither replaces the
     balances the month close is timed on nor meets a month that case has closed."""
     return ctx.month.replace(year=ctx.month.year + ctx.month.month // 12, month=ctx.month.month % 12 + 1)
-SEQ_SCAN_FLAG = "Seq Scan on customers_customer"
+SEQ_SCAN_FLAG = f"Seq Scan on {table(Customer)}"
 SLOW_QUERY_SECONDS = 0.010
 
 
@@ -87,7 +88,7 @@ def _balances_csv(ctx) -> Path:
                    CASE WHEN a.account_type = 'credit_card' THEN (a.id % 5000) ELSE 0 END AS "当月消费额",
                    CASE WHEN a.activated IS NULL THEN '' WHEN a.activated THEN '是' ELSE '否' END AS "已激活",
                    0 AS "中间业务收入"
-            FROM customers_account a JOIN customers_customer c ON c.id = a.customer_id
+            FROM {table(Account)} a JOIN {table(Customer)} c ON c.id = a.customer_id
             ORDER BY a.id LIMIT {int(rows)}
         ) TO STDOUT WITH (FORMAT csv, HEADER)
     """  # noqa: S608 — labels come from the model's choices, rows is an int
@@ -201,10 +202,10 @@ EXPLAINED_PAGES = [
 
 
 def _page_query(queries: list[dict]) -> str | None:
-    """The page's main customer query: the first SELECT on customers_customer with ORDER BY and LIMIT."""
+    """The page's main customer query: the first SELECT on the customer table with ORDER BY and LIMIT."""
     for query in queries:
         sql = query["sql"]
-        if sql.lstrip().upper().startswith("SELECT") and 'FROM "customers_customer"' in sql and " LIMIT " in sql \
+        if sql.lstrip().upper().startswith("SELECT") and f'FROM "{table(Customer)}"' in sql and " LIMIT " in sql \
                 and "ORDER BY" in sql:
             return sql
     return None

@@ -14,6 +14,8 @@ from django.db import connection
 from django.utils import translation
 
 from crm.benchmarking.registry import CaseFailed, bench_resource, benchmark_case
+from crm.models import OrgUnit, User
+from crm.sql_names import table
 from customers.models import Customer
 
 CUSTOMERS_SQL = """
@@ -23,10 +25,11 @@ COPY (
          c.mobile,
          CASE WHEN c.id %% 100 = 1 THEN 'OUT-A' ELSE o.code END,
          CASE WHEN c.id %% 100 <> 1 THEN u.username WHEN u.username = 'rm_a1' THEN 'rm_a2' ELSE 'rm_a1' END
-  FROM customers_customer c JOIN crm_orgunit o ON o.id = c.org_unit_id LEFT JOIN crm_user u ON u.id = c.maintainer_id
+  FROM {customer} c JOIN {org_unit} o ON o.id = c.org_unit_id LEFT JOIN {user} u ON u.id = c.maintainer_id
   ORDER BY c.id
 ) TO STDOUT (FORMAT csv)
 """
+TABLES = {"customer": table(Customer), "org_unit": table(OrgUnit), "user": table(User)}
 
 
 @bench_resource("customers_csv")
@@ -38,7 +41,7 @@ def _customers_csv(ctx) -> Path:
     path = ctx.workdir / "customers_all.csv"
     with path.open("w", encoding="utf-8") as out, connection.cursor() as cursor:
         out.write("客户号,客户类型,姓名,手机号,所属机构,维护人\n")
-        with cursor.cursor.copy(CUSTOMERS_SQL.format(kind_case=kind_case).replace("%%", "%")) as copy:
+        with cursor.cursor.copy(CUSTOMERS_SQL.format(kind_case=kind_case, **TABLES).replace("%%", "%")) as copy:
             for block in copy:
                 out.write(bytes(block).decode("utf-8"))
     return path

@@ -19,6 +19,7 @@ from django.db import connection, transaction
 from crm import roles
 from crm.models import OrgUnit, User
 from crm.pgindexes import secondary_indexes_dropped
+from crm.sql_names import table
 from customers.models import Account, Customer, CustomerStanding
 from customers.tiers import AssetTier
 from demo import identity, names
@@ -110,13 +111,13 @@ def _accounts_insert(aum_month: date) -> int:
     columns = ", ".join(connection.ops.quote_name(c) for c in [*supplied, *filler])
     placeholders = "".join(", %s" for _ in filler)
     query = f"""
-        INSERT INTO customers_account ({columns})
+        INSERT INTO {table(Account)} ({columns})
         SELECT c.id, '62' || lpad((c.id * 4 + g)::text, 16, '0'), (%s::text[])[g], c.since,
                (ARRAY[0.2, 1.75, 3.0, NULL])[g]::numeric,
                round(s.aum * (ARRAY[0.4, 0.35, 0.25, 0])[g]::numeric, 2),
                %s::date - (c.id %% 120)::int,
                CASE WHEN g = 4 THEN c.id %% 7 <> 0 END{placeholders}
-        FROM customers_customer c JOIN customers_customerstanding s ON s.customer_id = c.id
+        FROM {table(Customer)} c JOIN {table(CustomerStanding)} s ON s.customer_id = c.id
         CROSS JOIN generate_series(1, 4) AS g
     """  # noqa: S608 — quoted column names only; values are parameters
     with connection.cursor() as cursor:
@@ -134,9 +135,9 @@ def _standing_insert(aums: array, aum_month: date) -> None:
             for row in rows:
                 copy.write_row(row)
         cursor.execute(
-            """INSERT INTO customers_customerstanding (customer_id, org_unit_id, maintainer_id, aum, aum_month, asset_tier)
+            f"""INSERT INTO {table(CustomerStanding)} (customer_id, org_unit_id, maintainer_id, aum, aum_month, asset_tier)
                SELECT c.id, c.org_unit_id, c.maintainer_id, t.aum, %s, t.tier
-               FROM bench_aum t JOIN customers_customer c USING (customer_no)""",
+               FROM bench_aum t JOIN {table(Customer)} c USING (customer_no)""",  # noqa: S608
             [aum_month],
         )
 
@@ -157,12 +158,12 @@ def bench_data_generate(*, customers: int, aum_month: date, log: Callable[[str],
         with secondary_indexes_dropped(*[model._meta.db_table for model in TABLES]):
             with connection.cursor() as cursor:
                 # The standing rows are written below with their AUM, not by the insert trigger.
-                cursor.execute("ALTER TABLE customers_customer DISABLE TRIGGER customers_standing_insert")
+                cursor.execute(f"ALTER TABLE {table(Customer)} DISABLE TRIGGER customers_standing_insert")
             rows = _customer_rows(customers, outlets, aum_month, aums)
             written = copy_rows(Customer, CUSTOMER_COLUMNS, rows, chunk=50_000)
             log(f"  客户 {written} 户（COPY）")
             with connection.cursor() as cursor:
-                cursor.execute("ALTER TABLE customers_customer ENABLE TRIGGER customers_standing_insert")
+                cursor.execute(f"ALTER TABLE {table(Customer)} ENABLE TRIGGER customers_standing_insert")
             _standing_insert(aums, aum_month)
             accounts = _accounts_insert(aum_month)
             log(f"  账户 {accounts} 个（INSERT … SELECT）")
@@ -175,8 +176,8 @@ def bench_data_generate(*, customers: int, aum_month: date, log: Callable[[str],
 def bench_data_size() -> tuple[int, int]:
     """(customers, accounts) in the current database; (-1, -1) when the tables are missing."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT to_regclass('customers_customer') IS NOT NULL")
+        cursor.execute(f"SELECT to_regclass('{table(Customer)}') IS NOT NULL")
         if not cursor.fetchone()[0]:
             return -1, -1
-        cursor.execute("SELECT (SELECT count(*) FROM customers_customer), (SELECT count(*) FROM customers_account)")
+        cursor.execute(f"SELECT (SELECT count(*) FROM {table(Customer)}), (SELECT count(*) FROM {table(Account)})")  # noqa: S608
         return cursor.fetchone()

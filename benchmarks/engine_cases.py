@@ -15,10 +15,11 @@ from django.db import connection, transaction
 
 from crm.benchmarking.registry import CaseFailed, bench_resource, benchmark_case
 from crm.partitions import month_partition_exists, month_rows_drop, partition_ddl
-from customers.models import Customer, CustomerMonth
+from crm.sql_names import table
+from customers.models import Account, Customer, CustomerMonth, CustomerStanding, MonthlyBalance
 from segmentation import engine, services
 from segmentation.engine import add_months
-from segmentation.models import MonthClose, RuleVersion
+from segmentation.models import Assignment, MonthClose, RollingHistory, RuleVersion, TierChange
 from segmentation.selectors import whatif_compute
 
 NAIVE_SAMPLE = 10_000
@@ -28,8 +29,8 @@ def _peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
-FACTS_HISTORY_SQL = """
-INSERT INTO customers_customermonth (month, customer_id, aum_end, aum_avg, deposit_end, deposit_avg, loan_end,
+FACTS_HISTORY_SQL = f"""
+INSERT INTO {table(CustomerMonth)} (month, customer_id, aum_end, aum_avg, deposit_end, deposit_avg, loan_end,
   loan_avg, margin_end, margin_avg, card_balance, card_spend, card_txn_count, has_card, card_activated, txn_count,
   active_days, last_txn_date, max_balance, product_count, deposit_contribution, loan_contribution, fee_income,
   contribution, card_use_count, holds_card, sole_deposit_balance)
@@ -37,22 +38,22 @@ SELECT m.month, c.id, round(s.aum * f, 2), round(s.aum * f * 0.97, 2), round(s.a
   round(s.aum * f * 0.73, 2), 0, 0, 0, 0, 800, (c.id %% 3000), (c.id %% 6), true, true, (c.id %% 30),
   least(c.id %% 30, 20), m.month + (c.id %% 28)::int, round(s.aum * f * 0.4, 2), 4, round(s.aum * f * 0.0001, 2), 0,
   0, round(s.aum * f * 0.0001, 2), (c.id %% 6) + (c.id %% 30), true, NULL
-FROM customers_customer c JOIN customers_customerstanding s ON s.customer_id = c.id
+FROM {table(Customer)} c JOIN {table(CustomerStanding)} s ON s.customer_id = c.id
 CROSS JOIN LATERAL (SELECT (%(first)s::date + make_interval(months => g))::date AS month,
                            1 + ((c.id + g) %% 7 - 3) / 100.0 AS f
                     FROM generate_series(0, 11) AS g) m
-WHERE NOT EXISTS (SELECT 1 FROM customers_customermonth x WHERE x.month = %(first)s)
-"""
+WHERE NOT EXISTS (SELECT 1 FROM {table(CustomerMonth)} x WHERE x.month = %(first)s)
+"""  # noqa: S608 — model tables
 
-BALANCES_SQL = """
-INSERT INTO customers_monthlybalance (month, account_id, customer_id, account_type, month_end_balance,
+BALANCES_SQL = f"""
+INSERT INTO {table(MonthlyBalance)} (month, account_id, customer_id, account_type, month_end_balance,
   avg_daily_balance, annual_rate, txn_count, txn_days, last_txn_date, card_spend, activated, fee_income)
 SELECT %(m)s, a.id, a.customer_id, a.account_type, a.balance, round(a.balance * 0.97, 2), a.annual_rate,
   a.id %% 30, least(a.id %% 30, 20), a.last_txn_date,
   CASE WHEN a.account_type = 'credit_card' THEN a.id %% 5000 ELSE 0 END, a.activated, 0
-FROM customers_account a
-WHERE NOT EXISTS (SELECT 1 FROM customers_monthlybalance x WHERE x.month = %(m)s)
-"""
+FROM {table(Account)} a
+WHERE NOT EXISTS (SELECT 1 FROM {table(MonthlyBalance)} x WHERE x.month = %(m)s)
+"""  # noqa: S608 — model tables
 
 
 @bench_resource("segmentation_history")
@@ -62,7 +63,7 @@ def _segmentation_history(ctx) -> dict:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL synchronous_commit = off")
         for back in range(12, 0, -1):  # each month in its partition, as the close would have built it
-            cursor.execute(partition_ddl("customers_customermonth", add_months(ctx.month, -back)))
+            cursor.execute(partition_ddl(table(CustomerMonth), add_months(ctx.month, -back)))
         cursor.execute(FACTS_HISTORY_SQL, {"first": add_months(ctx.month, -12)})
         cursor.execute(BALANCES_SQL, {"m": ctx.month})
     if not MonthClose.objects.filter(month=prev, state=MonthClose.State.CLOSED).exists():
@@ -74,8 +75,8 @@ def _segmentation_history(ctx) -> dict:
             if not month_partition_exists(cursor, parent=engine.HISTORY_TABLE, month=month):
                 engine.history_build(cursor, month=month)
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE customers_customermonth")
-        cursor.execute("ANALYZE segmentation_assignment")
+        cursor.execute(f"ANALYZE {table(CustomerMonth)}")
+        cursor.execute(f"ANALYZE {table(Assignment)}")
     return {"prev": prev}
 
 
@@ -88,13 +89,11 @@ def _reopen(ctx, segmentation_history) -> None:
     """
     MonthClose.objects.filter(month=ctx.month).delete()
     with transaction.atomic(), connection.cursor() as cursor:
-        for table in ("customers_customermonth", "segmentation_assignment", "segmentation_tierchange",
-                      engine.HISTORY_TABLE):
-            month_rows_drop(cursor, parent=table, month=ctx.month)
+        for model in (CustomerMonth, Assignment, TierChange, RollingHistory):
+            month_rows_drop(cursor, parent=table(model), month=ctx.month)
     with connection.cursor() as cursor:
-        for table in ("customers_customermonth", "segmentation_assignment", "segmentation_tierchange",
-                      "customers_customerstanding"):
-            cursor.execute(f"VACUUM (ANALYZE) {table}")
+        for model in (CustomerMonth, Assignment, TierChange, CustomerStanding):
+            cursor.execute(f"VACUUM (ANALYZE) {table(model)}")
 
 
 @benchmark_case("close_month_1m", target_ms=60_000, repeat=1, warmup=0, needs=("segmentation_history",),
@@ -106,7 +105,7 @@ def close_month_case(ctx, segmentation_history) -> dict:
         raise CaseFailed("assignment count differs from customer count")
     steps = {f"{step}_s": seconds for step, seconds in row.timings.items()}
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM segmentation_tierchange WHERE month = %s", [ctx.month])
+        cursor.execute(f"SELECT count(*) FROM {table(TierChange)} WHERE month = %s", [ctx.month])  # noqa: S608
         changes = cursor.fetchone()[0]
     return {"customers": row.customer_count, **steps, "tier_changes": changes, "peak_rss_mb": _peak_rss_mb()}
 
@@ -149,12 +148,12 @@ CREATE TABLE bench_floor (month date, customer_id bigint, tier varchar(16), band
   dormant boolean, card boolean, bad_credit boolean, overdraft boolean, UNIQUE (month, customer_id))
 """
 
-FLOOR_SQL = """
+FLOOR_SQL = f"""
 INSERT INTO bench_floor
 WITH h AS (
   SELECT customer_id, max(last_txn_date) AS last_txn, avg(card_use_count) FILTER (WHERE month >= %(m2)s) AS uses3,
          avg(card_spend) FILTER (WHERE month >= %(m2)s) AS spend3, sum(card_spend) AS spend12
-  FROM customers_customermonth WHERE month BETWEEN %(m11)s AND %(m)s GROUP BY customer_id)
+  FROM {table(CustomerMonth)} WHERE month BETWEEN %(m11)s AND %(m)s GROUP BY customer_id)
 SELECT %(m)s::date, c.id,
   CASE WHEN f.aum_avg >= 5000000 THEN 'diamond' WHEN f.aum_avg >= 1000000 THEN 'platinum'
        WHEN f.aum_avg >= 100000 THEN 'gold' ELSE 'regular' END AS tier,
@@ -165,10 +164,10 @@ SELECT %(m)s::date, c.id,
   (f.aum_avg < 50000 AND coalesce(h.last_txn, c.since) < %(m5)s AND f.max_balance < 300) AS dormant,
   (f.aum_avg < 50000 AND f.holds_card AND ((h.uses3 < 2 AND h.spend3 < 80) OR f.sole_deposit_balance < 100)) AS card,
   c.bad_credit_count >= 2 AS bad_credit, c.malicious_overdraft AS overdraft
-FROM customers_customer c
-LEFT JOIN customers_customermonth f ON f.customer_id = c.id AND f.month = %(m)s
+FROM {table(Customer)} c
+LEFT JOIN {table(CustomerMonth)} f ON f.customer_id = c.id AND f.month = %(m)s
 LEFT JOIN h ON h.customer_id = c.id
-"""
+"""  # noqa: S608 — model tables
 
 
 def _floor_ms(month, *, parallel: bool, logged: bool = False) -> float:

@@ -13,6 +13,8 @@ from django.db import connection
 from django.utils import timezone
 
 from crm.benchmarking.registry import CaseFailed, CaseUnavailable, benchmark_case
+from crm.sql_names import table
+from customers.models import Customer
 from service_tiers.models import ServiceTask
 
 MY_DAY_TASKS = 500
@@ -34,7 +36,7 @@ def _five_hundred_tasks(ctx) -> None:
             SELECT now(), now(), c.id, c.org_unit_id, %(rm)s, 'follow_up',
                    CASE n %% 3 WHEN 0 THEN %(today)s::date - 3 WHEN 1 THEN %(today)s::date ELSE %(week_end)s::date END,
                    'open', %(key)s, '基准跟进', '$customer_name 您好，我是 $rm_name。', '', '', '', 1
-            FROM (SELECT id, org_unit_id, row_number() OVER (ORDER BY id) AS n FROM customers_customer
+            FROM (SELECT id, org_unit_id, row_number() OVER (ORDER BY id) AS n FROM {table(Customer)}
                   WHERE maintainer_id = %(rm)s ORDER BY id LIMIT %(limit)s) c
             """,  # noqa: S608
             {"rm": rm.pk, "today": today, "week_end": week_end, "key": BENCH_KEY, "limit": MY_DAY_TASKS},

@@ -29,7 +29,8 @@ from crm.partitions import (
     month_partitions_since_drop,
     month_row_id_sql,
 )
-from customers.models import Customer
+from crm.sql_names import table
+from customers.models import Customer, CustomerMonth
 from customers.tiers import (
     ASSET_TIERS_RANKED,
     MAINTENANCE_BANDS_RANKED,
@@ -46,7 +47,7 @@ from customers.tiers import (
     sql_text,
 )
 
-from .models import INDICATOR_PLACES, RuleVersion
+from .models import INDICATOR_PLACES, Assignment, RollingHistory, RuleVersion, TierChange
 
 ACCOUNT_TYPE_COUNT = 8  # 活期/定期/理财/基金/保险/三方存管/贷款/信用卡
 
@@ -239,7 +240,7 @@ RULE_PARAMETERS = [
 ]
 
 
-HISTORY_TABLE = "segmentation_rollinghistory"
+HISTORY_TABLE = table(RollingHistory)
 HISTORY_COLUMNS = ["customer_id", "month", "n3", "uses_sum3", "spend_sum3", "aum_sum3", "aum_avg_m3", "n6", "aum_sum6",
                    "aum_sumsq6", "card_spend12", "last_txn", "first_month"]
 
@@ -267,11 +268,11 @@ HISTORY_FULL_SQL = f"""
       coalesce(sum(card_spend) FILTER (WHERE month >= %(m11)s), 0) AS card_spend12,
       max(last_txn_date) AS last_txn,
       min(month) AS first_month
-    FROM customers_customermonth
+    FROM {table(CustomerMonth)}
     WHERE month <= %(m)s
     GROUP BY customer_id
   ) g
-  JOIN customers_customer c ON c.id = g.customer_id
+  JOIN {table(Customer)} c ON c.id = g.customer_id
 """  # noqa: S608 — WINDOW_MONTHS is a fixed fragment
 
 # The same history from last month's: add the month's facts (f), subtract the facts leaving each window
@@ -290,26 +291,26 @@ HISTORY_ROLLING_SQL = f"""
     coalesce(p.card_spend12, 0) + coalesce(f.card_spend, 0) - coalesce(f12.card_spend, 0) AS card_spend12,
     greatest(p.last_txn, f.last_txn_date) AS last_txn,
     coalesce(p.first_month, f.month) AS first_month
-  FROM customers_customer c
-  LEFT JOIN segmentation_rollinghistory p ON p.customer_id = c.id AND p.month = %(prev)s
-  LEFT JOIN customers_customermonth f ON f.customer_id = c.id AND f.month = %(m)s
-  LEFT JOIN customers_customermonth f3 ON f3.customer_id = c.id AND f3.month = %(m3)s
-  LEFT JOIN customers_customermonth f6 ON f6.customer_id = c.id AND f6.month = %(m6)s
-  LEFT JOIN customers_customermonth f12 ON f12.customer_id = c.id AND f12.month = %(m12)s
+  FROM {table(Customer)} c
+  LEFT JOIN {HISTORY_TABLE} p ON p.customer_id = c.id AND p.month = %(prev)s
+  LEFT JOIN {table(CustomerMonth)} f ON f.customer_id = c.id AND f.month = %(m)s
+  LEFT JOIN {table(CustomerMonth)} f3 ON f3.customer_id = c.id AND f3.month = %(m3)s
+  LEFT JOIN {table(CustomerMonth)} f6 ON f6.customer_id = c.id AND f6.month = %(m6)s
+  LEFT JOIN {table(CustomerMonth)} f12 ON f12.customer_id = c.id AND f12.month = %(m12)s
 """  # noqa: S608 — WINDOW_MONTHS is a fixed fragment
 
 # The month's stored history (the close), or computed from the facts in the same statement (a preview of
 # a month without one).
-HISTORY_STORED_SQL = "SELECT * FROM segmentation_rollinghistory WHERE month = %(m)s"
+HISTORY_STORED_SQL = f"SELECT * FROM {HISTORY_TABLE} WHERE month = %(m)s"  # noqa: S608 — a model's table
 
-LIVE_FROM = """
-      FROM customers_customer c
-      LEFT JOIN customers_customermonth f ON f.customer_id = c.id AND f.month = %(m)s
+LIVE_FROM = f"""
+      FROM {table(Customer)} c
+      LEFT JOIN {table(CustomerMonth)} f ON f.customer_id = c.id AND f.month = %(m)s
       LEFT JOIN h ON h.customer_id = c.id
-      LEFT JOIN segmentation_assignment pa ON pa.customer_id = c.id AND pa.month = %(prev)s"""
+      LEFT JOIN {table(Assignment)} pa ON pa.customer_id = c.id AND pa.month = %(prev)s"""
 
-STORED_FROM = """
-      FROM segmentation_assignment a
+STORED_FROM = f"""
+      FROM {table(Assignment)} a
       WHERE a.month = %(m)s"""
 
 
@@ -480,7 +481,7 @@ FROM (
     return sql, params
 
 
-ASSIGNMENT_TABLE = "segmentation_assignment"
+ASSIGNMENT_TABLE = table(Assignment)
 # What later statements filter, join or group a month's assignments on: statistics of all ~100 columns took
 # 2.6 s per close at 1M, of these 0.5 s. (Only month and customer was too few: the next engine plan suffered.)
 ASSIGNMENT_STATISTICS = [
@@ -567,8 +568,8 @@ TIER_CHANGE_FIELD_NUMBER = "CASE e.field WHEN 'asset_tier' THEN 1 WHEN 'value_se
 
 TIER_CHANGE_SQL = f"""
 SELECT a.customer_id, a.month, x.field, x.from_v, x.to_v, CASE WHEN x.to_r > x.from_r THEN 'up' ELSE 'down' END
-FROM segmentation_assignment a
-JOIN segmentation_assignment p ON p.customer_id = a.customer_id AND p.month = %(prev)s
+FROM {ASSIGNMENT_TABLE} a
+JOIN {ASSIGNMENT_TABLE} p ON p.customer_id = a.customer_id AND p.month = %(prev)s
 CROSS JOIN LATERAL (VALUES
   ('asset_tier', p.asset_tier, a.asset_tier,
    array_position({sql_rank_array(ASSET_TIERS_RANKED)}, p.asset_tier),
@@ -590,6 +591,6 @@ def tier_changes_insert(*, month: dt.date) -> int:
     with connection.cursor() as cursor:
         engine_settings_apply(cursor)
         cursor.execute(f"SET LOCAL max_parallel_workers_per_gather = {PARALLEL_WORKERS}")
-        return month_partition_build(cursor, parent="segmentation_tierchange", month=month, select_sql=TIER_CHANGE_SQL,
+        return month_partition_build(cursor, parent=table(TierChange), month=month, select_sql=TIER_CHANGE_SQL,
                                      params=params, columns=TIER_CHANGE_COLUMNS,
                                      computed={"id": f"{month_row_id_sql(month)} * 4 + {TIER_CHANGE_FIELD_NUMBER}"})

@@ -29,7 +29,8 @@ from django.db import connection, transaction
 
 from crm.months import month_days
 from crm.partitions import month_partition_build, month_row_id_sql
-from customers.models import ASSET_ACCOUNT_TYPES, DEPOSIT_ACCOUNT_TYPES, AccountType
+from crm.sql_names import table
+from customers.models import ASSET_ACCOUNT_TYPES, DEPOSIT_ACCOUNT_TYPES, AccountType, CustomerMonth, MonthlyBalance
 
 DEFAULT_FTP = Decimal("2.50")
 
@@ -79,7 +80,7 @@ def customer_months_build(*, month: date, deposit_ftp: Decimal = DEFAULT_FTP, lo
         # statistics, which the planner still misjudged); JIT compiling the expressions cost another second.
         cursor.execute("SET LOCAL enable_hashagg = off")
         cursor.execute("SET LOCAL jit = off")
-        cursor.execute("ANALYZE customers_monthlybalance")
+        cursor.execute(f"ANALYZE {table(MonthlyBalance)}")
         # The month is rebuilt as its own partition (crm/partitions.py): the rows of customers with balance rows
         # this month are computed anew, the month's other rows are kept as they were. Inserting 1,000,000 rows
         # into the 13-month table maintained its indexes row by row (delete + ordered insert: 26 s at 1M);
@@ -121,7 +122,7 @@ def customer_months_build(*, month: date, deposit_ftp: Decimal = DEFAULT_FTP, lo
                     SELECT customer_id, month_end_balance AS e, avg_daily_balance AS a, annual_rate, card_spend,
                            txn_count, txn_days, last_txn_date, activated, fee_income,
                            CASE account_type {classify} ELSE {unknown} END AS bit
-                    FROM customers_monthlybalance
+                    FROM {table(MonthlyBalance)}
                     WHERE month = %(month)s
                     OFFSET 0
                 ) b
@@ -132,12 +133,12 @@ def customer_months_build(*, month: date, deposit_ftp: Decimal = DEFAULT_FTP, lo
             FROM per_customer
             UNION ALL
             SELECT id, month, customer_id, {", ".join(fields)}
-            FROM customers_customermonth cm
+            FROM {table(CustomerMonth)} cm
             WHERE cm.month = %(month)s
-              AND NOT EXISTS (SELECT 1 FROM customers_monthlybalance b
+              AND NOT EXISTS (SELECT 1 FROM {table(MonthlyBalance)} b
                               WHERE b.month = %(month)s AND b.customer_id = cm.customer_id)
             ORDER BY customer_id
             """  # noqa: S608 — field names and type codes are fixed above
-        return month_partition_build(cursor, parent="customers_customermonth", month=month, select_sql=select_sql,
+        return month_partition_build(cursor, parent=table(CustomerMonth), month=month, select_sql=select_sql,
                                      params=params, columns=["id", "month", "customer_id", *fields],
                                      computed={"id": f"coalesce(e.id, {month_row_id_sql(month)})"})

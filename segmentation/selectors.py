@@ -12,6 +12,8 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
+from crm.models import User
+from crm.sql_names import table
 from customers.models import Customer
 from customers.scoping import visible_customers
 from customers.tiers import AssetTier, CorporateClass, CorporateSize, DepositClass, MaintenanceBand, ValueSegment
@@ -83,7 +85,7 @@ def _whatif_table(cursor, *, version: RuleVersion, month: dt.date) -> int:
             SELECT e.customer_id, a.maintainer_id, e.kind, e.aum_avg, e.asset_tier, e.value_segment,
                    e.maintenance_band, a.asset_tier AS rec_asset_tier, a.value_segment AS rec_value_segment,
                    a.maintenance_band AS rec_maintenance_band
-            FROM {WHATIF_TABLE}_full e JOIN segmentation_assignment a ON a.customer_id = e.customer_id AND a.month = %(m)s""",
+            FROM {WHATIF_TABLE}_full e JOIN {table(Assignment)} a ON a.customer_id = e.customer_id AND a.month = %(m)s""",
         {"m": month},
     )
     count = cursor.rowcount
@@ -153,13 +155,14 @@ def whatif_compute(
             for value, label in MaintenanceBand.choices
         ]
         # Each maintainer's book: customers in the programme before/after, and moves of tier/segment/band.
+        with_maintainer = join.replace("WHERE", f"LEFT JOIN {table(User)} u ON u.id = w.maintainer_id WHERE")
         cursor.execute(
             f"""SELECT w.maintainer_id, coalesce(nullif(trim(u.last_name || u.first_name), ''), u.username, ''),
                        count(*) FILTER (WHERE w.rec_maintenance_band <> ''),
                        count(*) FILTER (WHERE w.maintenance_band <> ''),
                        count(*) FILTER (WHERE w.rec_maintenance_band <> w.maintenance_band),
                        count(*) FILTER (WHERE w.rec_asset_tier <> w.asset_tier OR w.rec_value_segment <> w.value_segment)
-                {join.replace('WHERE', 'LEFT JOIN crm_user u ON u.id = w.maintainer_id WHERE')}
+                {with_maintainer}
                 GROUP BY 1, 2
                 HAVING count(*) FILTER (WHERE w.rec_maintenance_band <> w.maintenance_band
                        OR w.rec_asset_tier <> w.asset_tier OR w.rec_value_segment <> w.value_segment) > 0
@@ -172,10 +175,11 @@ def whatif_compute(
         ]
         visible_sql, visible_params = _visible_ids_sql(viewer) if affected_limit else ("", [])
         if affected_limit and visible_sql:
+            with_customer = join.replace("WHERE", f"JOIN {table(Customer)} c ON c.id = w.customer_id WHERE")
             cursor.execute(
                 f"""SELECT w.customer_id, c.customer_no, c.name, w.rec_asset_tier, w.asset_tier, w.rec_value_segment,
                            w.value_segment, w.rec_maintenance_band, w.maintenance_band, w.aum_avg
-                    {join.replace('WHERE', 'JOIN customers_customer c ON c.id = w.customer_id WHERE')}
+                    {with_customer}
                       AND (w.rec_asset_tier <> w.asset_tier OR w.rec_value_segment <> w.value_segment
                            OR w.rec_maintenance_band <> w.maintenance_band)
                       AND w.customer_id IN ({visible_sql})

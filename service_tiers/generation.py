@@ -18,24 +18,39 @@ import datetime as dt
 import zlib
 from collections.abc import Callable
 
+from django.contrib.auth.models import Group
 from django.db import connection, transaction
 from django.utils import timezone
 
 from crm import roles
-from customers.models import AccountType, Customer
+from crm.models import Handover, HandoverItem, OrgUnit, User
+from crm.sql_names import table
+from customers.models import Account, AccountType, ContactLog, Customer, CustomerStanding
 from customers.tiers import MaintenanceBand, ValueSegment
+from segmentation.models import Assignment, MonthClose, TierChange
 
-from .models import Holiday, ServiceTask, StandardVersion, TaskRule, VisitRole
+from .calendar import holiday_dates
+from .models import (
+    CallScript,
+    Holiday,
+    SegmentStandard,
+    ServiceTask,
+    StandardVersion,
+    TaskRule,
+    UnitRoleHolder,
+    VisitRole,
+    VisitStandard,
+)
 from .standards import standard_version_in_force
 
 Kind = ServiceTask.Kind
-TASKS = ServiceTask._meta.db_table
+TASKS = table(ServiceTask)
 
 # The customer, its standing (current tiers), its maintainer's account and the unit's fallback head.
-_CUSTOMER_FROM = """
-    customers_customer c
-    JOIN customers_customerstanding s ON s.customer_id = c.id
-    LEFT JOIN crm_user mu ON mu.id = c.maintainer_id
+_CUSTOMER_FROM = f"""
+    {table(Customer)} c
+    JOIN {table(CustomerStanding)} s ON s.customer_id = c.id
+    LEFT JOIN {table(User)} mu ON mu.id = c.maintainer_id
     LEFT JOIN st_fallback fb ON fb.unit_id = c.org_unit_id
     LEFT JOIN st_combo k ON k.value_segment = s.value_segment AND k.maintenance_band = s.maintenance_band
 """
@@ -66,38 +81,38 @@ def _routing_tables(cursor, *, version: StandardVersion, open_tasks: bool = True
     standard (care switches, the stricter contact interval). Dropped first: two runs in one transaction."""
     cursor.execute("DROP TABLE IF EXISTS st_fallback, st_holder, st_combo, st_open")
     cursor.execute(
-        """
+        f"""
         CREATE TEMP TABLE st_fallback ON COMMIT DROP AS
         WITH heads AS (
             SELECT u.org_unit_id, min(u.id) AS user_id
-            FROM crm_user u JOIN crm_user_groups ug ON ug.user_id = u.id JOIN auth_group g ON g.id = ug.group_id
+            FROM {table(User)} u JOIN {table(User.groups.through)} ug ON ug.user_id = u.id JOIN {table(Group)} g ON g.id = ug.group_id
             WHERE u.is_active AND g.name = %(head)s AND u.org_unit_id IS NOT NULL
             GROUP BY u.org_unit_id
         )
         SELECT DISTINCT ON (o.id) o.id AS unit_id, h.user_id
-        FROM crm_orgunit o
-        JOIN crm_orgunit a ON o.path LIKE a.path || '%%'
+        FROM {table(OrgUnit)} o
+        JOIN {table(OrgUnit)} a ON o.path LIKE a.path || '%%'
         JOIN heads h ON h.org_unit_id = a.id
         ORDER BY o.id, length(a.path) DESC, h.user_id
-        """,
+        """,  # noqa: S608
         {"head": roles.BRANCH_HEAD},
     )
     cursor.execute("CREATE UNIQUE INDEX ON st_fallback (unit_id)")
     cursor.execute(
-        """
+        f"""
         CREATE TEMP TABLE st_holder ON COMMIT DROP AS
         SELECT DISTINCT ON (o.id, h.role) o.id AS unit_id, h.role, h.user_id
-        FROM crm_orgunit o
-        JOIN crm_orgunit a ON o.path LIKE a.path || '%%'
-        JOIN service_tiers_unitroleholder h ON h.org_unit_id = a.id
-        JOIN crm_user u ON u.id = h.user_id AND u.is_active
+        FROM {table(OrgUnit)} o
+        JOIN {table(OrgUnit)} a ON o.path LIKE a.path || '%%'
+        JOIN {table(UnitRoleHolder)} h ON h.org_unit_id = a.id
+        JOIN {table(User)} u ON u.id = h.user_id AND u.is_active
         ORDER BY o.id, h.role, length(a.path) DESC, h.user_id
-        """
+        """  # noqa: S608
     )
     segments = ["", *ValueSegment.values]
     bands = ["", *MaintenanceBand.values]
     cursor.execute(
-        """
+        f"""
         CREATE TEMP TABLE st_combo ON COMMIT DROP AS
         SELECT seg.v AS value_segment, band.v AS maintenance_band,
                LEAST(rs.contact_interval_months, rb.contact_interval_months) AS interval_months,
@@ -105,13 +120,13 @@ def _routing_tables(cursor, *, version: StandardVersion, open_tasks: bool = True
                COALESCE(rs.holiday_care, false) OR COALESCE(rb.holiday_care, false) AS holiday_care
         FROM unnest(%(segments)s::text[]) AS seg(v)
         CROSS JOIN unnest(%(bands)s::text[]) AS band(v)
-        LEFT JOIN service_tiers_segmentstandard rs
+        LEFT JOIN {table(SegmentStandard)} rs
                ON rs.version_id = %(version)s AND rs.value_segment = seg.v AND rs.maintenance_band = ''
               AND seg.v <> ''
-        LEFT JOIN service_tiers_segmentstandard rb
+        LEFT JOIN {table(SegmentStandard)} rb
                ON rb.version_id = %(version)s AND rb.maintenance_band = band.v AND rb.value_segment = ''
               AND band.v <> ''
-        """,
+        """,  # noqa: S608
         {"segments": segments, "bands": bands, "version": version.pk},
     )
     # Customers that still have an open task of a kind given one at a time, read once before any insert: an
@@ -132,14 +147,10 @@ def _routing_tables(cursor, *, version: StandardVersion, open_tasks: bool = True
 
 def _script(kind: str) -> str:
     """The active call-script template of a kind (stored on the task; rendered safely when shown)."""
-    from .models import CallScript
-
     return CallScript.objects.filter(kind=kind, active=True).values_list("body", flat=True).first() or ""
 
 
 def _last_closed_month(day: dt.date) -> dt.date | None:
-    from segmentation.models import MonthClose
-
     return (MonthClose.objects.filter(state=MonthClose.State.CLOSED, month__lt=day.replace(day=1))
             .order_by("-month").values_list("month", flat=True).first())
 
@@ -164,7 +175,7 @@ def _periodic(cursor, day, version, rule) -> int:
         CROSS JOIN LATERAL (SELECT make_date(q.ym / 12, q.ym %% 12 + 1, 1) AS start) p
         WHERE k.interval_months IS NOT NULL
           AND NOT EXISTS (SELECT 1 FROM st_open o WHERE o.customer_id = c.id AND o.kind = 'periodic_contact')
-          AND NOT EXISTS (SELECT 1 FROM customers_contactlog l
+          AND NOT EXISTS (SELECT 1 FROM {table(ContactLog)} l
                           WHERE l.customer_id = c.id AND l.contacted_on >= p.start AND l.contacted_on <= %(day)s)
     """)  # noqa: S608
 
@@ -226,7 +237,7 @@ def _tier_change(direction: str, kind: str):
             SELECT DISTINCT ON (c.id) c.id AS customer_id, c.org_unit_id, {_ASSIGNEE} AS assignee_id,
                    %(due)s::date AS due_date, %(key)s AS dedupe_key, %(title)s AS title, %(script)s AS script
             FROM {_CUSTOMER_FROM}
-            JOIN segmentation_tierchange t ON t.customer_id = c.id
+            JOIN {table(TierChange)} t ON t.customer_id = c.id
             WHERE t.month = %(month)s AND t.direction = %(direction)s
               AND t.field IN ('asset_tier', 'maintenance_band')
             ORDER BY c.id
@@ -247,7 +258,7 @@ def _dormant(cursor, day, version, rule) -> int:
         SELECT c.id AS customer_id, c.org_unit_id, {_ASSIGNEE} AS assignee_id,
                %(due)s::date AS due_date, %(key)s AS dedupe_key, %(title)s AS title, %(script)s AS script
         FROM {_CUSTOMER_FROM}
-        JOIN segmentation_assignment a ON a.customer_id = c.id
+        JOIN {table(Assignment)} a ON a.customer_id = c.id
         WHERE a.month = %(month)s AND (a.negative_rule = 'dormant' OR 'dormant' = ANY(a.negative_rules))
           AND NOT EXISTS (SELECT 1 FROM st_open o WHERE o.customer_id = c.id AND o.kind = 'dormant')
     """)  # noqa: S608
@@ -262,7 +273,7 @@ def _card_activation(cursor, day, version, rule) -> int:
                'card:' || ac.id AS dedupe_key, %(title)s || '（尾号' || right(ac.account_no, 4) || '）' AS title,
                %(script)s AS script
         FROM {_CUSTOMER_FROM}
-        JOIN customers_account ac ON ac.customer_id = c.id
+        JOIN {table(Account)} ac ON ac.customer_id = c.id
         WHERE ac.account_type = %(card)s AND ac.activated IS FALSE AND ac.closed_on IS NULL
           AND (ac.opened_on IS NULL OR ac.opened_on <= %(day)s)
     """)  # noqa: S608
@@ -282,8 +293,8 @@ def _handover(cursor, day, version, rule, *, handover_id: int | None = None) -> 
                (h.created_at::date + %(lead)s) AS due_date, 'handover:' || h.id AS dedupe_key,
                %(title)s AS title, %(script)s AS script
         FROM {_CUSTOMER_FROM}
-        JOIN crm_handoveritem i ON i.customer_id = c.id
-        JOIN crm_handover h ON h.id = i.handover_id
+        JOIN {table(HandoverItem)} i ON i.customer_id = c.id
+        JOIN {table(Handover)} h ON h.id = i.handover_id
         WHERE h.created_at::date BETWEEN %(since)s AND %(day)s AND c.maintainer_id = h.to_maintainer_id {only}
     """)  # noqa: S608
 
@@ -305,7 +316,7 @@ def _corporate_visit(cursor, day, version, rule) -> int:
                %(title)s || '（' || rl.label || ' ' || n.i || '/' || v.visits_per_month || '）' AS title,
                '' AS script
         FROM {_CUSTOMER_FROM}
-        JOIN service_tiers_visitstandard v ON v.version_id = %(version)s AND v.deposit_class = s.deposit_class
+        JOIN {table(VisitStandard)} v ON v.version_id = %(version)s AND v.deposit_class = s.deposit_class
         JOIN unnest(%(roles)s::text[], %(labels)s::text[]) AS rl(role, label) ON rl.role = v.role
         CROSS JOIN LATERAL generate_series(1, v.visits_per_month) AS n(i)
         LEFT JOIN st_holder rh ON rh.unit_id = c.org_unit_id AND rh.role = v.role
@@ -327,7 +338,7 @@ def _recontact(cursor, day, version, rule) -> int:
                'recontact:' || COALESCE(to_char(lc.last_on, 'YYYY-MM-DD'), 'never') AS dedupe_key,
                %(title)s AS title, %(script)s AS script
         FROM {_CUSTOMER_FROM}
-        LEFT JOIN (SELECT customer_id, max(contacted_on) AS last_on FROM customers_contactlog GROUP BY customer_id) lc
+        LEFT JOIN (SELECT customer_id, max(contacted_on) AS last_on FROM {table(ContactLog)} GROUP BY customer_id) lc
                ON lc.customer_id = c.id
         WHERE (s.maintenance_band <> '' OR s.deposit_class <> '')
           AND COALESCE(lc.last_on, c.since, c.created_at::date) < %(cutoff)s
@@ -362,8 +373,6 @@ def _enabled_rules(version: StandardVersion) -> dict[str, TaskRule]:
 def holiday_calendar_fill(*, years: list[int]) -> int:
     """Add the library's holidays of the given years that the calendar lacks (admin edits are never
     overwritten; a holiday an admin moved keeps its date). Returns rows added."""
-    from .calendar import holiday_dates
-
     have = set(Holiday.objects.filter(date__year__in=years).values_list("code", "date__year"))
     rows = [Holiday(code=code, name=name, date=date, lead_days=14 if code == "spring" else 7)
             for year in years for code, name, date in holiday_dates(year) if (code, year) not in have]
@@ -402,7 +411,7 @@ def handover_tasks_follow(*, handover) -> int:
         cursor.execute(
             f"""
             UPDATE {TASKS} t SET assignee_id = %s, updated_at = %s, version = t.version + 1
-            FROM crm_handoveritem i
+            FROM {table(HandoverItem)} i
             WHERE i.handover_id = %s AND t.customer_id = i.customer_id AND t.status = 'open'
               AND t.assignee_id <> %s
             """,  # noqa: S608

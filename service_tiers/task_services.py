@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from crm.errors import NotFound
 from crm.models import AccessLog, User
 from crm.services.audit import ClientRequest, access_log_record
+from crm.sql_names import table
 from customers.models import ContactLog, Customer
 from customers.scoping import visible_standings
 from customers.services.contact_log import contact_log_create
@@ -185,10 +186,10 @@ def follow_up_tasks_bulk_create(
         # Only the ORM's own compiled SQL is formatted in; every value is a parameter.
         cursor.execute(
             f"""
-            INSERT INTO {ServiceTask._meta.db_table} (created_at, updated_at, customer_id, org_unit_id, assignee_id,
+            INSERT INTO {table(ServiceTask)} (created_at, updated_at, customer_id, org_unit_id, assignee_id,
                 kind, due_date, status, dedupe_key, title, script, outcome, channel, note, version)
             SELECT %s, %s, c.id, c.org_unit_id, %s, %s, %s, 'open', %s, %s, '', '', '', '', 1
-            FROM customers_customer c WHERE c.id IN ({sql})
+            FROM {table(Customer)} c WHERE c.id IN ({sql})
             ON CONFLICT (customer_id, kind, dedupe_key) DO NOTHING
             """,  # noqa: S608
             [timezone.now(), timezone.now(), user.pk, ServiceTask.Kind.FOLLOW_UP, due_date, f"bulk:{batch}", title,
