@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from procrastinate.contrib.django import app as procrastinate_app
 
+from crm.client_ip import request_client_ip
 from crm.services.staff import (
     ROLE_FIELDS,
     user_deactivate,
@@ -87,9 +88,9 @@ class UserAdmin(BaseUserAdmin):
         super().save_related(request, form, formsets, change)
         obj = form.instance
         if roles:
-            user_roles_set(user=obj, by=request.user, request=request, **roles)
+            user_roles_set(user=obj, by=request.user, client_ip=request_client_ip(request), **roles)
         if obj._admin_deactivate:
-            user_deactivate(user=obj, by=request.user, request=request, via="admin")
+            user_deactivate(user=obj, by=request.user, client_ip=request_client_ip(request), via="admin")
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from crm.client_ip import request_client_ip
 from crm.models import User
 from customers.access_forms import AccessLogFilterForm, GrantForm, HandoverForm
 from customers.access_selectors import (
@@ -29,7 +30,7 @@ from customers.services.handover import customer_handover
 @require_POST
 def customer_reveal_view(request, pk: int):
     """Show one customer's full ID number and mobile once (logged); 404 outside scope, 403 without permission."""
-    customer = customer_reveal(user=request.user, customer_pk=pk, request=request)
+    customer = customer_reveal(user=request.user, customer_pk=pk, client_ip=request_client_ip(request))
     template = "customers/access/reveal.html#revealed" if request.htmx else "customers/access/reveal.html"
     return render(request, template, {"customer": customer})
 
@@ -43,7 +44,7 @@ def customer_grant_view(request, pk: int):
         try:
             customer_grant_access(
                 customer=customer, to=form.cleaned_data["user"], level=form.cleaned_data["level"],
-                by=request.user, request=request,
+                by=request.user, client_ip=request_client_ip(request),
             )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
@@ -59,7 +60,7 @@ def customer_grant_view(request, pk: int):
 def customer_revoke_view(request, pk: int, user_id: int):
     customer = get_object_or_404(org_subtree_customers(user=request.user), pk=pk)
     grantee = get_object_or_404(User, pk=user_id)
-    customer_revoke_access(customer=customer, user=grantee, by=request.user, request=request)
+    customer_revoke_access(customer=customer, user=grantee, by=request.user, client_ip=request_client_ip(request))
     messages.success(request, _("已撤销 %(user)s 对该客户的访问权限。") % {"user": grantee})
     return redirect(customer.get_absolute_url())
 
@@ -98,7 +99,7 @@ def handover_create(request):
             try:
                 handover = customer_handover(
                     customers=customers, to=data["to_maintainer"], reason=data["reason"], by=request.user,
-                    from_maintainer=data["from_maintainer"], request=request,
+                    from_maintainer=data["from_maintainer"], client_ip=request_client_ip(request),
                 )
             except ValidationError as error:
                 for field, errors in error.message_dict.items():

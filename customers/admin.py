@@ -17,6 +17,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from crm.admin import ReadOnlyAdmin
+from crm.client_ip import request_client_ip
 from crm.models import CustomerUserObjectPermission, OrgUnit
 from customers.masking import mask_id_number, mask_mobile
 from customers.scoping import visible_customers
@@ -258,7 +259,8 @@ class CustomerAdmin(CustomerScopedAdminMixin, SimpleHistoryAdmin):
             row.cleaned_data["user"] for row in formset.forms
             if row.cleaned_data and row.cleaned_data.get("user") and not row.cleaned_data.get("DELETE")
         ]
-        customer_co_maintainers_set(customer=form.instance, users=users, by=request.user, request=request)
+        customer_co_maintainers_set(customer=form.instance, users=users, by=request.user,
+                                    client_ip=request_client_ip(request))
         formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         return None
 

@@ -38,7 +38,9 @@ def customer_list_rows(*, customers: QuerySet[Customer]) -> Iterator[list]:
         ])
 
 
-def customer_list_export(*, customers: QuerySet[Customer], user, request=None, filters: dict | None = None) -> bytes:
+def customer_list_export(
+    *, customers: QuerySet[Customer], user, client_ip: str | None = None, filters: dict | None = None
+) -> bytes:
     """The (already scoped and filtered) customers as .xlsx bytes; the export is logged.
 
     Capped at EXPORT_MAX_ROWS, so the file (a few MB at most) is built in memory.
@@ -57,7 +59,7 @@ def customer_list_export(*, customers: QuerySet[Customer], user, request=None, f
     workbook.save(buffer)
     with transaction.atomic():
         access_log_record(
-            user=user, action=AccessLog.Action.EXPORT, target=_("客户清单"), request=request,
+            user=user, action=AccessLog.Action.EXPORT, target=_("客户清单"), client_ip=client_ip,
             detail={"report": "customer_list", "rows": count, "filters": filters or {}},
         )
     return buffer.getvalue()

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from crm.client_ip import request_client_ip
 from customers.masking import mask_id_number, mask_mobile
 from customers.scoping import editable_customers, visible_customers, visible_standings
 
@@ -84,7 +85,7 @@ def customer_export(request: HttpRequest) -> HttpResponse:
     # A searched ID or mobile is not written into the access log in full.
     filters.pop("q", None)
     try:
-        content = customer_list_export(customers=customers, user=request.user, request=request,
+        content = customer_list_export(customers=customers, user=request.user, client_ip=request_client_ip(request),
                                     filters={key: str(value) for key, value in filters.items()})
     except ExportTooLarge as exc:
         messages.error(request, str(exc))

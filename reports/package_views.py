@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from crm.client_ip import request_client_ip
 from crm.services.jobs import JobConflict, JobStartError
 
 from .archive_selectors import report_archives_visible, report_months, report_reader, report_units
@@ -61,7 +62,7 @@ def download(request, pk: int):
         raise PermissionDenied
     archive = get_object_or_404(report_archives_visible(user=request.user), pk=pk)
     try:
-        path = report_archive_download(archive=archive, by=request.user, request=request)
+        path = report_archive_download(archive=archive, by=request.user, client_ip=request_client_ip(request))
     except ReportError as exc:
         return render(request, "reports/missing.html", {"message": str(exc)}, status=410)
     return FileResponse(path.open("rb"), as_attachment=True, filename=archive.download_name)

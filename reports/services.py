@@ -146,7 +146,7 @@ def report_package_generate(*, month: dt.date, org_unit: OrgUnit | None, fmt: st
     return archive
 
 
-def report_archive_download(*, archive: ReportArchive, by, request=None) -> Path:
+def report_archive_download(*, archive: ReportArchive, by, client_ip: str | None = None) -> Path:
     """The archived file on disk, its download logged; ReportError when it is gone or fails its checksum.
 
     The caller has found ``archive`` through reports.archive_selectors.report_archives_visible.
@@ -157,7 +157,7 @@ def report_archive_download(*, archive: ReportArchive, by, request=None) -> Path
         raise ReportError(_("归档文件已不存在：%(name)s") % {"name": archive.download_name})
     if _sha256(path) != archive.sha256:
         raise ReportError(_("归档文件校验失败（SHA-256 不一致）：%(name)s") % {"name": archive.download_name})
-    access_log_record(user=by, action=AccessLog.Action.EXPORT, target=archive.download_name, request=request,
+    access_log_record(user=by, action=AccessLog.Action.EXPORT, target=archive.download_name, client_ip=client_ip,
                       detail={"report": "monthly", "archive": archive.pk, "download": True, "sha256": archive.sha256})
     return path
 

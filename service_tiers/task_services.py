@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from crm.errors import NotFound
 from crm.models import AccessLog, User
-from crm.services.audit import ClientRequest, access_log_record
+from crm.services.audit import access_log_record
 from crm.sql_names import table
 from customers.models import ContactLog, Customer
 from customers.scoping import visible_standings
@@ -166,7 +166,7 @@ def task_reassign(*, user: User, task_id: int, version: int, assignee_id: int) -
 @transaction.atomic
 def follow_up_tasks_bulk_create(
     *, user: User, customers: QuerySet[Customer], due_date: dt.date, title: str,
-    request: ClientRequest | None = None, today: dt.date | None = None,
+    client_ip: str | None = None, today: dt.date | None = None,
 ) -> int:
     """One follow-up task per selected customer, assigned to the user, in one INSERT … SELECT.
 
@@ -196,7 +196,7 @@ def follow_up_tasks_bulk_create(
              *params],
         )
         created = cursor.rowcount
-    access_log_record(user=user, action=AccessLog.Action.BULK, target=_("批量创建跟进任务"), request=request,
+    access_log_record(user=user, action=AccessLog.Action.BULK, target=_("批量创建跟进任务"), client_ip=client_ip,
                       detail={"action": "follow_up_tasks", "count": created, "due_date": due_date.isoformat(),
                               "batch": batch})
     return created

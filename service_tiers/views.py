@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from crm import roles
+from crm.client_ip import request_client_ip
 from crm.errors import NotFound
 from customers.access_selectors import handover_receivers
 from customers.exports import ExportTooLarge, customer_list_export
@@ -264,16 +265,17 @@ def customer_bulk(request: HttpRequest) -> HttpResponse:
 def _bulk_run(request: HttpRequest, *, action: str, customers, selection, data: dict) -> HttpResponse:
     if action == "follow_up":
         created = task_services.follow_up_tasks_bulk_create(
-            user=request.user, customers=customers, due_date=data["due_date"], title=data["title"], request=request)
+            user=request.user, customers=customers, due_date=data["due_date"], title=data["title"],
+            client_ip=request_client_ip(request))
         messages.success(request, _("已为 %(n)s 位客户创建跟进任务。") % {"n": f"{created:,}"})
         return redirect(f"{reverse('customers:list')}?{selection.query}")
     if action == "handover":
         handover = customer_handover(customers=customers, to=data["to_maintainer"], reason=data["reason"],
-                                     by=request.user, request=request)
+                                     by=request.user, client_ip=request_client_ip(request))
         messages.success(request, _("交接完成：%(count)s 位客户已交给 %(to)s。") % {
             "count": handover.customer_count, "to": handover.to_maintainer})
         return redirect(handover.get_absolute_url())
-    content = customer_list_export(customers=customers, user=request.user, request=request,
+    content = customer_list_export(customers=customers, user=request.user, client_ip=request_client_ip(request),
                                    filters={"bulk": selection.scope, "count": str(selection.count)})
     response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = 'attachment; filename="customers-selected.xlsx"'

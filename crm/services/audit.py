@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Protocol
+from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 
@@ -12,32 +12,18 @@ from crm.models import AccessLog
 CUSTOMER_MODEL = "customers.Customer"
 
 
-class ClientRequest(Protocol):
-    """What the access log reads of a request: its headers, for the client address."""
-
-    META: dict
-
-
-def client_ip(request: ClientRequest | None) -> str | None:
-    """The client's IP address, honouring the proxy settings django-axes uses (AXES_IPWARE_*)."""
-    if request is None:
-        return None
-    from axes.helpers import get_client_ip_address
-
-    return get_client_ip_address(request) or request.META.get("REMOTE_ADDR") or None
-
-
 def access_log_record(
     *,
     user,
     action: str,
     target: Any = None,
-    request: ClientRequest | None = None,
+    client_ip: str | None = None,
     detail: dict | None = None,
 ) -> AccessLog:
     """Append one row to the access log (reveal, export, import, handover, login…).
 
     ``target`` is a customer (linked), or anything else (stored as text, e.g. a file name or a report).
+    ``client_ip`` is the address the edge read of the request (``crm.client_ip.request_client_ip``).
     Call it inside the transaction of the action it records.
     """
     # A customer is linked (the foundation knows it only by its label, never by importing the app).
@@ -55,6 +41,6 @@ def access_log_record(
         username=(user.get_username() if authenticated else (detail or {}).get("username", ""))[:150],
         customer=customer,
         target=target_text[:200],
-        ip=client_ip(request),
+        ip=client_ip,
         detail=json.loads(json.dumps(detail or {}, cls=DjangoJSONEncoder)),
     )

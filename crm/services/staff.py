@@ -61,11 +61,8 @@ def user_sessions_end(*, user: User) -> int:
     return len(doomed)
 
 
-def user_deactivate(*, user: User, by: User | None, request=None, via: str = "") -> None:
-    """Deactivate a staff account: refused while a guard objects; ends their sessions at once; logged.
-
-    ``request`` only supplies the client address for the access log.
-    """
+def user_deactivate(*, user: User, by: User | None, client_ip: str | None = None, via: str = "") -> None:
+    """Deactivate a staff account: refused while a guard objects; ends their sessions at once; logged."""
     error = user_deactivation_error(user=user)
     if error:
         raise ValidationError({"is_active": error})
@@ -78,7 +75,7 @@ def user_deactivate(*, user: User, by: User | None, request=None, via: str = "")
         detail["sessions_ended"] = user_sessions_end(user=user)
         if via:
             detail["via"] = via
-        access_log_record(user=by, action=AccessLog.Action.DEACTIVATE, target=user.username, request=request,
+        access_log_record(user=by, action=AccessLog.Action.DEACTIVATE, target=user.username, client_ip=client_ip,
                           detail=detail)
 
 
@@ -112,12 +109,11 @@ def user_roles_set(
     is_staff: bool | None = None,
     groups: Iterable[Group] | None = None,
     user_permissions: Iterable[Permission] | None = None,
-    request=None,
+    client_ip: str | None = None,
 ) -> dict | None:
     """Set the given role fields (None = leave alone); logs who, whom, before → after. Returns the change or None.
 
-    Raises PermissionDenied unless ``by`` is a superuser changing someone else's account. ``request`` only
-    supplies the client address for the access log.
+    Raises PermissionDenied unless ``by`` is a superuser changing someone else's account.
     """
     locked = User.objects.select_for_update().get(pk=user.pk)
     before = _snapshot(locked)
@@ -146,6 +142,6 @@ def user_roles_set(
     user._role_names = None  # type: ignore[attr-defined]  # crm.roles caches the roles on the instance
     change = {"user": locked.username, "before": {k: before[k] for k in changed},
               "after": {k: wanted[k] for k in changed}}
-    access_log_record(user=by, action=AccessLog.Action.ROLE_CHANGE, target=locked.username, request=request,
+    access_log_record(user=by, action=AccessLog.Action.ROLE_CHANGE, target=locked.username, client_ip=client_ip,
                       detail=change)
     return change

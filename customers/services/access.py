@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from crm.errors import NotFound
 from crm.models import AccessLog, CustomerUserObjectPermission, User
-from crm.services.audit import ClientRequest, access_log_record
+from crm.services.audit import access_log_record
 from customers.scoping import org_subtree_customers, visible_customers
 
 GRANT_LEVELS = {"view": ["view_customer"], "change": ["view_customer", "change_customer"]}
@@ -20,7 +20,7 @@ def _customer_permissions(codenames: list[str]) -> list[Permission]:
 
 
 def customer_grant_access(
-    *, customer, to: User, level: str, by: User, request: ClientRequest | None = None
+    *, customer, to: User, level: str, by: User, client_ip: str | None = None
 ) -> list[CustomerUserObjectPermission]:
     """Share one customer of the granter's subtree with a colleague (view, or view + change); logged."""
     if not by.has_perm("crm.grant_customer_access"):
@@ -41,13 +41,13 @@ def customer_grant_access(
             )
             grants.append(grant)
         access_log_record(
-            user=by, action=AccessLog.Action.GRANT, target=customer, request=request,
+            user=by, action=AccessLog.Action.GRANT, target=customer, client_ip=client_ip,
             detail={"to": to.username, "level": level},
         )
     return grants
 
 
-def customer_revoke_access(*, customer, user: User, by: User, request: ClientRequest | None = None) -> int:
+def customer_revoke_access(*, customer, user: User, by: User, client_ip: str | None = None) -> int:
     """Remove every grant of one customer to one colleague; effective on their next request. Logged."""
     if not by.has_perm("crm.grant_customer_access"):
         raise PermissionDenied
@@ -56,13 +56,13 @@ def customer_revoke_access(*, customer, user: User, by: User, request: ClientReq
     with transaction.atomic():
         deleted, _details = CustomerUserObjectPermission.objects.filter(content_object=customer, user=user).delete()
         access_log_record(
-            user=by, action=AccessLog.Action.REVOKE, target=customer, request=request,
+            user=by, action=AccessLog.Action.REVOKE, target=customer, client_ip=client_ip,
             detail={"user": user.username, "deleted": deleted},
         )
     return deleted
 
 
-def customer_reveal(*, user: User, customer_pk: int, request: ClientRequest | None = None):
+def customer_reveal(*, user: User, customer_pk: int, client_ip: str | None = None):
     """Return the customer whose full ID number and mobile may be shown once; writes the access log.
 
     Outside the user's scope → 404 (and nothing logged); in scope without ``customers.view_sensitive`` → 403.
@@ -73,7 +73,7 @@ def customer_reveal(*, user: User, customer_pk: int, request: ClientRequest | No
     if not user.has_perm("customers.view_sensitive"):
         raise PermissionDenied
     access_log_record(
-        user=user, action=AccessLog.Action.REVEAL, target=customer, request=request,
+        user=user, action=AccessLog.Action.REVEAL, target=customer, client_ip=client_ip,
         detail={"fields": ["id_number", "mobile"]},
     )
     return customer

@@ -111,7 +111,7 @@ def customer_update(
 
 @transaction.atomic
 def customer_co_maintainers_set(
-    *, customer: Customer, users: list[User], by: User, request=None
+    *, customer: Customer, users: list[User], by: User, client_ip: str | None = None
 ) -> dict | None:
     """Make ``users`` the customer's co-maintainers (协同维护人); logged (before → after). None when unchanged.
 
@@ -132,6 +132,6 @@ def customer_co_maintainers_set(
     CoMaintainer.objects.filter(customer=customer, user_id__in=removed).delete()
     CoMaintainer.objects.bulk_create([CoMaintainer(customer=customer, user_id=pk) for pk in added])
     change = {"before": sorted(current.values()), "after": sorted(u.username for u in wanted.values())}
-    access_log_record(user=by, action=AccessLog.Action.CO_MAINTAINERS, target=customer, request=request,
+    access_log_record(user=by, action=AccessLog.Action.CO_MAINTAINERS, target=customer, client_ip=client_ip,
                       detail=change)
     return change

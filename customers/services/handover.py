@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.models import AccessLog, Handover, HandoverItem, User
-from crm.services.audit import ClientRequest, access_log_record
+from crm.services.audit import access_log_record
 from customers.access_selectors import handover_receivers
 from customers.models import CoMaintainer, Customer
 from customers.scoping import org_subtree_customers
@@ -68,7 +68,7 @@ def customer_handover(
     reason: str,
     by: User,
     from_maintainer: User | None = None,
-    request: ClientRequest | None = None,
+    client_ip: str | None = None,
 ) -> Handover:
     """Reassign the given customers (already scoped by the caller) to ``to`` in one set-based UPDATE.
 
@@ -139,7 +139,7 @@ def customer_handover(
         for follower in _followers.values():
             follower(handover=handover)
         access_log_record(
-            user=by, action=AccessLog.Action.HANDOVER, target=f"handover #{handover.pk}", request=request,
+            user=by, action=AccessLog.Action.HANDOVER, target=f"handover #{handover.pk}", client_ip=client_ip,
             detail={"handover": handover.pk, "to": to.username, "count": count, "reason": reason,
                     "from": handover.from_maintainer.username if handover.from_maintainer else None},
         )

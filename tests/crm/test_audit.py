@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from django.test import RequestFactory
 from django.urls import reverse
 
+from crm.client_ip import request_client_ip
 from crm.models import AccessLog
 from crm.services.audit import access_log_record
 
@@ -18,6 +20,13 @@ def test_login_and_failed_login_are_logged(client, rm_a1):
     assert AccessLog.objects.get(action="login").user == rm_a1
     client.post(reverse("logout"))
     assert AccessLog.objects.filter(action="logout", user=rm_a1).exists()
+
+
+def test_the_edge_reads_the_client_address_services_only_store_it(rm_a1):
+    assert request_client_ip(RequestFactory().get("/", REMOTE_ADDR="10.1.2.3")) == "10.1.2.3"
+    assert request_client_ip(None) is None  # a management command: no request, no address
+    row = access_log_record(user=rm_a1, action=AccessLog.Action.EXPORT, target="x.xlsx", client_ip="10.1.2.4")
+    assert str(row.ip) == "10.1.2.4"
 
 
 def test_access_log_record_for_other_helpers(rm_a1, cust_a):
