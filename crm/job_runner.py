@@ -20,7 +20,6 @@ from django.db import close_old_connections, connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm.job_locks import MonthLocked
 from crm.models import Job
 
 logger = logging.getLogger(__name__)
@@ -133,8 +132,6 @@ def job_run(job_id: int, work: Callable[[Job], dict[str, Any] | None]) -> None:
         final = {"state": Job.State.CANCELLED, "error": _("作业已按请求取消，所做的修改已全部回滚。")}
     except JobFailed as exc:
         final = {"state": Job.State.FAILED, "error": exc.message, "result": exc.result}
-    except MonthLocked as exc:
-        final = {"state": Job.State.FAILED, "error": str(exc)}
     except Exception as exc:
         logger.exception("job %s (%s) failed", job_id, job.kind)
         final = {"state": Job.State.FAILED,

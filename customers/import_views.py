@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from crm.job_locks import month_lock_key
 from crm.models import Job
+from crm.month_lock import month_lock_key
 from crm.months import MonthFormatError, month_parse
 from crm.services.jobs import JobConflict, JobStartError, job_enqueue
 from crm.uploads import upload_store, upload_validate, uploads_purge_expired

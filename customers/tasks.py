@@ -12,7 +12,6 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from procrastinate.contrib.django import app
 
-from crm.job_locks import month_session_lock
 from crm.job_runner import JobFailed, job_progress, job_run
 from crm.models import Job
 from customers.importers.files import CHUNK_ROWS
@@ -79,8 +78,7 @@ def import_work(job: Job) -> dict[str, Any]:
         result = customers_import(file=path, by=job.started_by, progress=progress, **max_rows)
     else:
         month = date.fromisoformat(params["month"])
-        with month_session_lock(month):
-            result = balances_import(file=path, month=month, by=job.started_by, progress=progress, **max_rows)
+        result = balances_import(file=path, month=month, by=job.started_by, progress=progress, **max_rows)
     payload = import_result_payload(result, original=params.get("original", path.name))
     if not result.ok:
         problem = result.file_error or _("共 %(n)s 处错误") % {"n": f"{len(result.errors):,}"}

@@ -16,9 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from procrastinate.contrib.django import app
 
-from crm.job_locks import month_lock_key, month_session_lock
 from crm.job_runner import JobFailed, job_progress, job_run
 from crm.models import Job, OrgUnit
+from crm.month_lock import month_lock_key
 from crm.services.jobs import JobConflict, job_enqueue
 from customers.models import MonthlyBalance
 from reports.services import report_package_generate
@@ -92,8 +92,7 @@ def month_end_work(job: Job) -> dict[str, Any]:
                          step=step, cancellable=cancellable)
 
         try:
-            with month_session_lock(month):
-                month_close(month=month, by=None, progress=progress)
+            month_close(month=month, by=None, progress=progress)
         except MonthCloseError as exc:
             message = _("%(m)s 未能自动月结：%(reason)s") % {**label, "reason": exc}
             _alert_admins(job, message)

@@ -15,8 +15,8 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from crm.job_locks import month_lock_key
 from crm.models import Job
+from crm.month_lock import month_lock_key
 from crm.months import MonthFormatError, month_parse
 from crm.selectors import job_visible_get
 from crm.services.jobs import JobConflict, JobStartError, job_enqueue

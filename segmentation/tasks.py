@@ -1,8 +1,7 @@
 """Background jobs of segmentation: the month close and reopen (queue "close").
 
-Both hold the month (crm.job_locks) for their whole run, so a close never meets that month's balance
-import or another close; the close itself is one transaction, so a cancelled or killed close leaves the
-database as it was.
+The services hold the month (crm.month_lock) for their one transaction, so a close never meets that month's
+balance import or another close; a cancelled or killed close leaves the database as it was.
 """
 
 from __future__ import annotations
@@ -14,7 +13,6 @@ from typing import Any
 from django.utils.translation import gettext as _
 from procrastinate.contrib.django import app
 
-from crm.job_locks import month_session_lock
 from crm.job_runner import JobFailed, job_progress, job_run
 from crm.models import Job
 
@@ -34,10 +32,9 @@ def close_work(job: Job) -> dict[str, Any]:
         job_progress(job, **kwargs)
 
     try:
-        with month_session_lock(month):
-            row = month_close(month=month, by=job.started_by, progress=progress,
-                              accept_incomplete=bool(job.parameters.get("accept_incomplete")),
-                              reason=job.parameters.get("reason", ""))
+        row = month_close(month=month, by=job.started_by, progress=progress,
+                          accept_incomplete=bool(job.parameters.get("accept_incomplete")),
+                          reason=job.parameters.get("reason", ""))
     except MonthCloseError as exc:
         raise JobFailed(str(exc)) from None
     return {"month": f"{month:%Y-%m}", "customers": row.customer_count,
@@ -50,8 +47,7 @@ def reopen_work(job: Job) -> dict[str, Any]:
     month = date.fromisoformat(job.parameters["month"])
     job_progress(job, done=0, total=1, step=_("正在重新打开 %(m)s") % {"m": f"{month:%Y-%m}"})
     try:
-        with month_session_lock(month):
-            month_reopen(month=month, reason=job.parameters.get("reason", ""), by=job.started_by)
+        month_reopen(month=month, reason=job.parameters.get("reason", ""), by=job.started_by)
     except MonthCloseError as exc:
         raise JobFailed(str(exc)) from None
     job_progress(job, done=1, total=1, step=_("已重新打开"))

@@ -8,15 +8,15 @@ from datetime import date
 
 import pytest
 import time_machine
-from django.db import connection
+from django.db import connection, transaction
 from django.urls import reverse
 
-from crm.job_locks import MonthLocked, month_session_lock
 from crm.models import Job
+from crm.month_lock import month_lock, month_lock_key
 from crm.services.jobs import JobConflict, JobStartError, job_cancel, job_enqueue
 from customers.models import MonthlyBalance
 from customers.tasks import IMPORT_TASK
-from segmentation.tasks import CLOSE_TASK
+from segmentation.tasks import CLOSE_TASK, REOPEN_TASK
 from tests.customers.import_files import BALANCE_HEADER, balance_row, write_csv
 from tests.factories import CustomerFactory, UserFactory
 from tests.job_tasks import COUNT_TASK
@@ -61,25 +61,31 @@ def test_a_finished_job_frees_its_month(sysadmin):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_month_lock_is_held_against_a_second_connection():
-    errors: list[str] = []
+def test_a_month_job_is_refused_while_another_connection_holds_the_month(sysadmin, run_jobs):
+    """The job holds no lock of its own: the service's month lock (crm.month_lock) refuses it, nothing changes."""
+    held, release = threading.Event(), threading.Event()
 
-    def other_connection():
+    def other_connection():  # e.g. a close_month command of the same month
         try:
-            with month_session_lock(MONTH):
-                errors.append("acquired")
-        except MonthLocked as exc:
-            errors.append(str(exc))
+            with transaction.atomic():
+                month_lock(month=MONTH, action="月结")
+                held.set()
+                release.wait(20)
         finally:
             connection.close()
 
-    with month_session_lock(MONTH):
-        thread = threading.Thread(target=other_connection)
-        thread.start()
-        thread.join()
-    assert errors == ["2025-01 正在进行其他月度作业（月结、重新打开或余额导入），请等待其完成后再试。"]
-    with month_session_lock(MONTH):  # released
-        pass
+    thread = threading.Thread(target=other_connection)
+    thread.start()
+    assert held.wait(20)
+    try:
+        job_enqueue(kind=Job.Kind.MONTH_REOPEN, task_name=REOPEN_TASK, by=sysadmin, month=MONTH,
+                    parameters={"month": MONTH.isoformat(), "reason": "更正"}, lock_key=month_lock_key(MONTH))
+        (job,) = run_jobs()
+    finally:
+        release.set()
+        thread.join(20)
+    assert job.state == "failed"
+    assert job.error == "2025-01 正在进行余额导入、月结或重新打开，无法同时重新打开；请等待其完成后再试。"
 
 
 @pytest.mark.django_db(transaction=True)

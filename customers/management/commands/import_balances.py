@@ -6,7 +6,6 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from crm.job_locks import MonthLocked, month_session_lock
 from crm.months import MonthFormatError, month_parse
 from crm.terminal_progress import TerminalProgress
 from customers.management.commands.import_customers import report
@@ -29,10 +28,8 @@ class Command(BaseCommand):
             raise CommandError(f"找不到文件：{file}")
         progress = TerminalProgress(self.stdout._out, description="导入余额")
         try:
-            with month_session_lock(first_day):  # never beside a close of the same month (a job or another command)
-                result = balances_import(file=file, month=first_day, by=None, progress=progress)
-        except MonthLocked as exc:
-            raise CommandError(str(exc)) from None
+            # The import holds the month (crm.month_lock): never beside a close of the same month (a job or a command).
+            result = balances_import(file=file, month=first_day, by=None, progress=progress)
         finally:
             progress.close()
         if result.ok and result.accounts_created:

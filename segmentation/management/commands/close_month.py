@@ -6,7 +6,6 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from crm.job_locks import MonthLocked, month_session_lock
 from crm.months import MonthFormatError, month_parse
 from crm.terminal_progress import TerminalProgress
 from segmentation.services import MonthCloseError, month_close
@@ -26,10 +25,10 @@ class Command(BaseCommand):
         progress = TerminalProgress(self.stdout._out, description="月结")
         try:
             month = month_parse(options["month"])
-            with month_session_lock(month):
-                row = month_close(month=month, accept_incomplete=options["accept_incomplete"],
-                                  reason=options["reason"], progress=progress)
-        except (MonthCloseError, MonthFormatError, MonthLocked) as exc:
+            # The close holds the month (crm.month_lock): beside a job or command of the same month it is refused.
+            row = month_close(month=month, accept_incomplete=options["accept_incomplete"],
+                              reason=options["reason"], progress=progress)
+        except (MonthCloseError, MonthFormatError) as exc:
             raise CommandError(str(exc), returncode=1) from None
         finally:
             progress.close()
