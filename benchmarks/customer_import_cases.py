@@ -17,6 +17,7 @@ from crm.benchmarking.registry import CaseFailed, bench_resource, benchmark_case
 from crm.models import OrgUnit, User
 from crm.sql_names import table
 from customers.models import Customer
+from customers.services.imports import customers_import
 
 CUSTOMERS_SQL = """
 COPY (
@@ -57,8 +58,6 @@ def _fresh_customers_csv(ctx, customers_csv) -> None:
 )
 def import_customers(ctx, customers_csv) -> dict:
     """customers_import of the whole bank's customers file through the real service (updates, history, handovers)."""
-    from customers.services.imports import customers_import
-
     result = customers_import(file=customers_csv, max_rows=None)
     if result.errors or result.file_error:
         first = result.file_error or "; ".join(str(e) for e in result.errors[:3])

@@ -14,11 +14,11 @@ import time
 from django.db import connection, transaction
 
 from crm.benchmarking.registry import CaseFailed, bench_resource, benchmark_case
+from crm.months import add_months, month_end
 from crm.partitions import month_partition_exists, month_rows_drop, partition_ddl
 from crm.sql_names import table
 from customers.models import Account, Customer, CustomerMonth, CustomerStanding, MonthlyBalance
 from segmentation import engine, services
-from segmentation.engine import add_months
 from segmentation.models import Assignment, MonthClose, RollingHistory, RuleVersion, TierChange
 from segmentation.selectors import whatif_compute
 
@@ -180,7 +180,7 @@ def _floor_ms(month, *, parallel: bool, logged: bool = False) -> float:
         cursor.execute(FLOOR_LOGGED_TABLE_SQL if logged else FLOOR_TABLE_SQL)
         started = time.perf_counter()
         cursor.execute(FLOOR_SQL, {"m": month, "m2": add_months(month, -2), "m5": add_months(month, -5),
-                                   "m11": add_months(month, -11), "end": engine.month_end(month)})
+                                   "m11": add_months(month, -11), "end": month_end(month)})
         elapsed = (time.perf_counter() - started) * 1000
         transaction.set_rollback(True)
     return elapsed

@@ -159,6 +159,14 @@ def handover_sources(*, by: User) -> QuerySet[User]:
     )
 
 
+def customer_grant_allowed(*, user: User, customer) -> bool:
+    """Whether ``user`` may share ``customer`` (the access panel's grant form): the permission, and the
+    customer in their own subtree (``customer_grant_access`` refuses the same cases)."""
+    return user.has_perm("crm.grant_customer_access") and org_subtree_customers(user=user).filter(
+        pk=customer.pk
+    ).exists()
+
+
 def grant_receivers(*, by: User, customer) -> QuerySet[User]:
     """Colleagues a branch head may share ``customer`` with: receivers other than themselves and its maintainer."""
     return handover_receivers(by=by).exclude(pk=by.pk).exclude(pk=customer.maintainer_id or 0)

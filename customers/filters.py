@@ -141,7 +141,7 @@ class CustomerFilterForm(forms.Form):
 
 
 class CustomerFilter(MonthSnapshotFilterSet):
-    """Search, filters and sort of the customer list. Needs ``request`` (its user bounds the choices).
+    """Search, filters and sort of the customer list. Needs ``user`` (the viewer bounds the choices).
 
     The month-snapshot filters (``month``, ``m_*``: what a report counted) come from the base class.
     """
@@ -201,9 +201,8 @@ class CustomerFilter(MonthSnapshotFilterSet):
         fields: list[str] = []
         form = CustomerFilterForm
 
-    def __init__(self, data=None, *args, request=None, **kwargs):
-        super().__init__(data, *args, request=request, **kwargs)
-        user = request.user
+    def __init__(self, data=None, *args, user, **kwargs):
+        super().__init__(data, *args, user=user, **kwargs)
         self.filters["org_unit"].queryset = visible_org_units(user=user)
         self.filters["maintainer"].queryset = maintainer_choices(user=user)
 

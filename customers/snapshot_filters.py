@@ -104,9 +104,11 @@ class MonthSnapshotFilterSet(django_filters.FilterSet):
                 "m_corporate_size", "m_deposit_class", "m_corporate_class", "m_prev_asset_tier",
                 "m_prev_value_segment", "m_profit_decile", "m_stability_decile"]
 
-    def __init__(self, data=None, *args, request=None, **kwargs):
-        super().__init__(data, *args, request=request, **kwargs)
-        self.filters["m_org"].queryset = visible_org_units(user=request.user)
+    def __init__(self, data=None, *args, user, **kwargs):
+        """``user`` is the viewer: the choices offered are within what they may see (not the request: a
+        bulk action or a report link builds the same filter without one)."""
+        super().__init__(data, *args, **kwargs)
+        self.filters["m_org"].queryset = visible_org_units(user=user)
 
     def filter_snapshot_later(self, queryset, name, value):
         # Applied together in filter_queryset: each separate filter() would join the month's assignments again.

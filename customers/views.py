@@ -79,7 +79,7 @@ def _masked_query(q: str, shape: str) -> str:
 def customer_export(request: HttpRequest) -> HttpResponse:
     """/customers/export.xlsx: the list as filtered on screen (same scope, masked), as an Excel file."""
     customer_filter = CustomerFilter(_search_params(request), queryset=visible_customers(user=request.user),
-                                     request=request)
+                                     user=request.user)
     customers = customer_filter.qs  # validates the form; invalid filters are ignored, as on the page
     filters = {key: value for key, value in customer_filter.form.cleaned_data.items() if value not in (None, "", [])}
     # A searched ID or mobile is not written into the access log in full.
@@ -153,7 +153,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         # Typed into the address bar or an old bookmark: move it out of the URL at once.
         return redirect(f"{request.path}?{_tokenized(request, request.GET).urlencode()}")
     params = _search_params(request)
-    customer_filter = CustomerFilter(params, queryset=visible_customers(user=request.user), request=request)
+    customer_filter = CustomerFilter(params, queryset=visible_customers(user=request.user), user=request.user)
     customers = customer_filter.qs
     standings = customer_filter.standings(visible_standings(user=request.user))
     result = customer_page(customers=customers, page=request.GET.get("page"), standings=standings)

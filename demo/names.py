@@ -67,15 +67,6 @@ def person_name(rng: random.Random, *, male: bool) -> str:
     return surname(rng) + given_name(rng, male=male)
 
 
-def person_names(rng: random.Random, *, count: int, males: list[bool]) -> list[str]:
-    """``count`` person names at once (for bulk generation): same distribution as person_name."""
-    surnames = rng.choices(_SURNAME_NAMES, cum_weights=_SURNAME_CUM, k=count)
-    out = []
-    for i in range(count):
-        out.append(surnames[i] + given_name(rng, male=males[i]))
-    return out
-
-
 def company_name(rng: random.Random) -> str:
     """E.g. 杭州华信科技有限公司."""
     return f"{rng.choice(CITIES)}市{rng.choice(COMPANY_WORDS)}{rng.choice(COMPANY_TRADES)}{rng.choice(COMPANY_FORMS)}"

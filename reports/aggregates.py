@@ -13,9 +13,9 @@ import datetime as dt
 
 from django.db import connection
 
+from crm.months import add_months
 from crm.sql_names import table
 from customers.models import ContactLog, Customer
-from segmentation.engine import add_months
 from segmentation.models import Assignment
 
 from .models import MigrationAggregate, ScoreAggregate, TierAggregate

@@ -49,9 +49,9 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm.months import add_months
 from customers.models import Customer
 from customers.tiers import AssetTier, CorporateClass, CorporateSize, DepositClass, MaintenanceBand, ValueSegment
-from segmentation.engine import add_months
 from segmentation.models import MonthClose
 from service_tiers.models import ServiceTask
 
@@ -167,11 +167,6 @@ class LeagueRow:
     tasks_overdue: int = 0
     filters: dict = field(default_factory=dict)
     credited_filters: dict = field(default_factory=dict)
-
-    @property
-    def tier_cells(self) -> list[tuple[str, int, Decimal]]:
-        """(tier code, customers, AUM) in the vocabulary's order, for tables."""
-        return [(code, *self.by_tier[code]) for code in AssetTier.values]
 
     @property
     def tier_links(self) -> list[tuple[str, int, Decimal, dict]]:

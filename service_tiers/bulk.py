@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from types import SimpleNamespace
 from urllib.parse import parse_qs
 
 from django.db.models import QuerySet
@@ -41,9 +40,7 @@ def bulk_selection(*, user: User, data: Mapping) -> Selection:
     errors: list[str] = []
     query = data.get("query", "")[:2000]
     filter_data = MultiValueDict(parse_qs(query, keep_blank_values=True))
-    # The list's filter reads only the user from its request.
-    customer_filter = CustomerFilter(filter_data, queryset=visible_customers(user=user),
-                                     request=SimpleNamespace(user=user))
+    customer_filter = CustomerFilter(filter_data, queryset=visible_customers(user=user), user=user)
     customers = customer_filter.qs.order_by()
     scope = "filter" if data.get("scope") == "filter" else "ids"
     ids: list[int] = []

@@ -2,8 +2,7 @@
 
 from django import template
 
-from customers.access_selectors import customer_grants, customer_history, grant_receivers
-from customers.scoping import org_subtree_customers
+from customers.access_selectors import customer_grant_allowed, customer_grants, customer_history, grant_receivers
 
 register = template.Library()
 
@@ -12,12 +11,8 @@ register = template.Library()
 def customer_access_panel(context, customer):
     request = context.get("request")
     user = request.user
-    can_grant = user.has_perm("crm.grant_customer_access") and org_subtree_customers(user=user).filter(
-        pk=customer.pk
-    ).exists()
-    receivers = []
-    if can_grant:
-        receivers = grant_receivers(by=user, customer=customer)
+    can_grant = customer_grant_allowed(user=user, customer=customer)
+    receivers = grant_receivers(by=user, customer=customer) if can_grant else []
     return {
         "customer": customer,
         "request": request,

@@ -93,12 +93,10 @@ def test_corporate_view_keeps_a_constant_number_of_queries(head_client, companie
 @pytest.mark.parametrize(("name", "index"), [("corporate_size", "standing_org_corp_size"),
                                              ("deposit_class", "standing_org_deposit_class"),
                                              ("corporate_class", "standing_org_corp_class")])
-def test_corporate_filters_use_their_indexes(head_a, org_tree, rf, name, index):
-    request = rf.get(LIST)
-    request.user = head_a
+def test_corporate_filters_use_their_indexes(head_a, org_tree, name, index):
     value = {"corporate_size": "large", "deposit_class": "class_1", "corporate_class": "strategic"}[name]
     standings = CustomerFilter({name: value, "org_unit": org_tree["OUT-A"].pk},
-                               queryset=visible_customers(user=head_a), request=request)
+                               queryset=visible_customers(user=head_a), user=head_a)
     queryset = standings.standings(CustomerStanding.objects.all())
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")

@@ -112,7 +112,7 @@ def test_the_list_counts_on_the_standing_alone_the_same_rows(org_tree, rf, param
         values["maintainer"] = rm.pk
     request = rf.get("/customers/", values)
     request.user = head
-    customer_filter = CustomerFilter(request.GET, queryset=visible_customers(user=head), request=request)
+    customer_filter = CustomerFilter(request.GET, queryset=visible_customers(user=head), user=head)
 
     standings = customer_filter.standings(visible_standings(user=head))
 
@@ -126,5 +126,5 @@ def test_a_customer_column_filter_counts_through_the_customers(org_tree, rf):
     head = UserFactory(org_unit=org_tree["OUT-A"], roles=["网点主任"])
     request = rf.get("/customers/", {"q": "张", "kind": "individual"})
     request.user = head
-    customer_filter = CustomerFilter(request.GET, queryset=visible_customers(user=head), request=request)
+    customer_filter = CustomerFilter(request.GET, queryset=visible_customers(user=head), user=head)
     assert customer_filter.standings(visible_standings(user=head)) is None
