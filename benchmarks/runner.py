@@ -83,7 +83,7 @@ def run_case(case: BenchCase, ctx: BenchContext, *, repeat: int | None = None) -
     try:
         kwargs = {name: ctx.resource(name) for name in case.needs}
 
-        def once(timed: bool) -> float:
+        def once() -> float:
             if case.setup:
                 case.setup(ctx, **kwargs)
             started = time.perf_counter()
@@ -94,15 +94,15 @@ def run_case(case: BenchCase, ctx: BenchContext, *, repeat: int | None = None) -
             return elapsed
 
         for _ in range(case.warmup):
-            once(False)
+            once()
         if case.count_queries:
             connection.queries_log.clear()  # a bounded log: once full, a capture would see nothing
             with CaptureQueriesContext(connection) as captured:
-                once(False)
+                once()
             result.queries = len(captured)
         # --repeat overrides the repeated cases; one-shot cases (an import) stay one-shot.
         for _ in range(repeat if repeat and case.repeat > 1 else case.repeat):
-            result.times_ms.append(once(True))
+            result.times_ms.append(once())
     except CaseUnavailable as exc:
         result.status, result.note = "n/a", f"不可用：{exc}"
         return result
