@@ -15,7 +15,7 @@ from django.db import connection, transaction
 
 from crm.benchmarking.registry import CaseFailed, bench_resource, benchmark_case
 from crm.partitions import month_partition_exists, month_rows_drop, partition_ddl
-from customers.models import Customer, CustomerMonth
+from customers.models import Customer, CustomerMonth, MonthlyBalance
 from segmentation import engine, services
 from segmentation.engine import add_months
 from segmentation.models import MonthClose, RuleVersion
@@ -64,6 +64,7 @@ def _segmentation_history(ctx) -> dict:
         for back in range(12, 0, -1):  # each month in its partition, as the close would have built it
             cursor.execute(partition_ddl("customers_customermonth", add_months(ctx.month, -back)))
         cursor.execute(FACTS_HISTORY_SQL, {"first": add_months(ctx.month, -12)})
+        cursor.execute(partition_ddl(MonthlyBalance._meta.db_table, ctx.month))
         cursor.execute(BALANCES_SQL, {"m": ctx.month})
     if not MonthClose.objects.filter(month=prev, state=MonthClose.State.CLOSED).exists():
         MonthClose.objects.filter(month=prev).delete()
