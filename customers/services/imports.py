@@ -21,7 +21,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm.models import AccessLog
+from crm.models import AccessLog, Handover, HandoverItem
 from crm.month_lock import MonthBusy, month_lock
 from crm.months import month_end
 from crm.services.audit import access_log_record
@@ -53,6 +53,10 @@ _CUSTOMER_TEMP = "crm_import_customer"
 _CUSTOMER_PREV = "crm_import_customer_prev"  # maintainer and org unit before the write
 _CUSTOMER_CHANGED = "crm_import_customer_changed"  # ids the write created or changed
 _BALANCE_TEMP = "crm_import_balance"
+# Table names from the models' metadata (issue 12): SQL text never spells a model's table.
+_CUSTOMERS = Customer._meta.db_table
+_HANDOVERS = Handover._meta.db_table
+_HANDOVER_ITEMS = HandoverItem._meta.db_table
 
 
 def month_is_closed(month: date) -> bool:
@@ -165,7 +169,7 @@ def customers_import(
                 cursor.execute(f"DROP TABLE IF EXISTS {_CUSTOMER_PREV}")
                 cursor.execute(
                     f"""CREATE TEMP TABLE {_CUSTOMER_PREV} ON COMMIT DROP AS
-                        SELECT c.id, c.maintainer_id, c.org_unit_id FROM customers_customer c
+                        SELECT c.id, c.maintainer_id, c.org_unit_id FROM {_CUSTOMERS} c
                         JOIN {_CUSTOMER_TEMP} t ON t.customer_no = c.customer_no"""  # noqa: S608 — fixed names
                 )
             _create_temp(cursor, _CUSTOMER_CHANGED, {"id": "bigint", "inserted": "boolean"})
@@ -191,7 +195,7 @@ def _new_customers_without(cursor, headers: dict[str, str]) -> list[RowError]:
         return []
     cursor.execute(
         f"""SELECT t.row, t.customer_no FROM {_CUSTOMER_TEMP} t
-            WHERE NOT EXISTS (SELECT 1 FROM customers_customer c WHERE c.customer_no = t.customer_no)"""  # noqa: S608
+            WHERE NOT EXISTS (SELECT 1 FROM {_CUSTOMERS} c WHERE c.customer_no = t.customer_no)"""  # noqa: S608
     )
     return [
         RowError(row, headers["customer_no"],
@@ -218,7 +222,7 @@ def _customers_update(cursor, *, present: list[str], result: ImportResult) -> No
     new = ", ".join(f"t.{c}" for c in updated)
     cursor.execute(
         f"""WITH changed AS (
-                UPDATE customers_customer cc SET {", ".join(assignments)}
+                UPDATE {_CUSTOMERS} cc SET {", ".join(assignments)}
                 FROM {_CUSTOMER_TEMP} t
                 WHERE cc.customer_no = t.customer_no AND (({old}) IS DISTINCT FROM ({new}))
                 RETURNING cc.id)
@@ -255,7 +259,7 @@ def _customers_upsert(cursor, *, present: list[str], result: ImportResult) -> No
     new = ", ".join(f"EXCLUDED.{c}" for c in updated)
     cursor.execute(
         f"""WITH upserted AS (
-                INSERT INTO customers_customer AS cc ({", ".join(targets)})
+                INSERT INTO {_CUSTOMERS} AS cc ({", ".join(targets)})
                 SELECT {", ".join(expressions)} FROM {_CUSTOMER_TEMP} t ORDER BY t.row
                 ON CONFLICT (customer_no) DO UPDATE SET {assignments}
                 WHERE ({old}) IS DISTINCT FROM ({new})
@@ -286,11 +290,11 @@ def _customers_audit(cursor, *, file_name: str, by_id: int | None, moves: bool, 
     cursor.execute(
         f"""WITH moved AS (
                 SELECT c.id, c.maintainer_id, c.org_unit_id, p.maintainer_id AS previous_maintainer_id
-                FROM {_CUSTOMER_CHANGED} ch JOIN customers_customer c ON c.id = ch.id JOIN {_CUSTOMER_PREV} p ON p.id = ch.id
+                FROM {_CUSTOMER_CHANGED} ch JOIN {_CUSTOMERS} c ON c.id = ch.id JOIN {_CUSTOMER_PREV} p ON p.id = ch.id
                 WHERE NOT ch.inserted AND c.maintainer_id IS NOT NULL
                   AND (c.maintainer_id IS DISTINCT FROM p.maintainer_id OR c.org_unit_id IS DISTINCT FROM p.org_unit_id)
             ), handovers AS (
-                INSERT INTO crm_handover (created_at, by_id, to_maintainer_id, from_maintainer_id, org_unit_id,
+                INSERT INTO {_HANDOVERS} (created_at, by_id, to_maintainer_id, from_maintainer_id, org_unit_id,
                                           reason, customer_count)
                 SELECT now(), %(by)s, maintainer_id,
                        CASE WHEN count(DISTINCT previous_maintainer_id) = 1 AND count(previous_maintainer_id) = count(*)
@@ -299,7 +303,7 @@ def _customers_audit(cursor, *, file_name: str, by_id: int | None, moves: bool, 
                 FROM moved GROUP BY maintainer_id, org_unit_id
                 RETURNING id, to_maintainer_id, org_unit_id
             )
-            INSERT INTO crm_handoveritem (handover_id, customer_id, previous_maintainer_id)
+            INSERT INTO {_HANDOVER_ITEMS} (handover_id, customer_id, previous_maintainer_id)
             SELECT h.id, m.id, m.previous_maintainer_id FROM moved m
             JOIN handovers h ON h.to_maintainer_id = m.maintainer_id AND h.org_unit_id = m.org_unit_id""",  # noqa: S608
         {"by": by_id, "reason": reason[:300]},
