@@ -1,11 +1,16 @@
-"""The balances file checked by PostgreSQL: COPY as text into a staging table, then one set-based pass.
+"""The balances file checked by PostgreSQL: COPY as text into a staging table, then set-based passes.
 
-PostgreSQL parses the CSV (COPY … FORMAT csv), each cell lands as text, and one
-``INSERT … SELECT`` into the typed staging table both converts every cell and
-lists, per row, the checks it fails (``column:code`` words). Python only reads
-the failing rows back to word their messages with ``cell_message`` — the same
-text as the chunked checks of ``balance_rows`` — so a clean million-row file is
-never touched row by row in Python.
+PostgreSQL parses the CSV (COPY … FORMAT csv) and each cell lands as text in an
+unlogged table. A **fast pass** (one ``CREATE TABLE … AS``, run by parallel
+workers) casts every cell that is in its plainest valid form (``1234.50``,
+``2026-10-31``) and marks any other with an impossible value (NaN, -1,
+infinity, NULL for required text); the same statement matches each row's
+customer and account. A **full pass** then replaces the marked rows — none in a
+clean file — with the full checks of every cell, which list per row the checks
+it fails (``column:code`` words). Python only reads the failing rows back to
+word their messages with ``cell_message`` — the same text as the chunked checks
+of ``balance_rows`` — so a clean million-row file is never touched row by row in
+Python.
 
 The checks mirror ``ChunkChecker`` (cells.py): same patterns (``[0-9]``, never
 ``\\d``), full-width digits read as ASCII, separators dropped from amounts, the

@@ -1,21 +1,23 @@
-"""The balances import's database side, set-based: match the staged rows once, check them, build the month.
+"""The balances import's database side, set-based: the matched rows checked, then the month built.
 
-The checked file sits in a typed staging table (one row per file row). Then:
+The checked file sits in a matched table (``MATCHED``, one row per file row), which already carries what every
+later step needs — the customer's id, the account's id, owner and type, and the account's current figures —
+so no later step joins the million-row tables again:
 
-1. **Match** (``balances_match``): one pass joins the staged rows to the customers (by customer number) and
-   the accounts (by account number) into a matched table that carries everything later steps need — the
-   customer's id, the account's id, owner and type, and the account's current figures — so no later step
-   joins the million-row tables again.
-2. **Check** (``balance_db_errors``): repeated accounts, unknown customers, accounts of another customer or
-   of another type, read from the matched table.
-3. **Write** (``balances_write``): the accounts seen for the first time are inserted; the month's balances
-   are built as a new table and attached as the month's partition (``crm.partitions.month_partition_build``,
+1. **Match**: PostgreSQL's checks build it in the same statement (``balance_copy.balances_stage`` with
+   ``match_sql``); the chunked reader's typed table is matched by ``balances_match``.
+2. **Check** (``balance_db_errors``): unknown customers, accounts of another customer or of another type,
+   read from the matched table. Repeated accounts are named only when the file has other errors or the write
+   meets a unique key (``repeated_accounts``; see ``customers.services.imports.balances_import``).
+3. **Write**: the accounts seen for the first time are inserted (``accounts_create``); the month's balances
+   are built as a new table and attached as the month's partition (``month_balances_build`` with
+   ``crm.partitions.month_partition_build``,
    as the month close builds its tables): one unindexed write and one sort per index instead of a million
    index insertions. An import MERGES into the month (as the upsert it replaces did): rows of accounts the
    file does not name are carried over from the month's old partition, which is then dropped. The counts
    compare the file with that old partition (a first import of a month has none: every row is created).
    Last, the accounts' current figures follow the file where it changed them and this month is the
-   account's latest (no partition of a later month, or no row in one).
+   account's latest (no partition of a later month, or no row in one) (``accounts_follow``).
 """
 
 # ruff: noqa: S608 - only model table names, this module's temp table names and ISO dates are put into SQL text.

@@ -1,10 +1,10 @@
 """Importing the customers file and the monthly balances file: all-or-nothing, idempotent.
 
-Both imports stream the file in chunks, check every cell (vectorised), COPY the
-rows into a temporary table, run the checks that need the database as set-based
-queries, and only when no row is bad write everything in one transaction with
-``INSERT … SELECT … ON CONFLICT … DO UPDATE … WHERE (…) IS DISTINCT FROM (…)``,
-so a re-import of the same file changes nothing and reports it as unchanged.
+Both imports read the file, check every cell, run the checks that need the database as set-based queries,
+and only when no row is bad write everything in one transaction. Customers: ``INSERT … SELECT … ON CONFLICT
+… DO UPDATE … WHERE (…) IS DISTINCT FROM (…)``, so a re-import changes nothing and reports it as unchanged.
+Balances: PostgreSQL parses and checks the file and the month is built as a table and attached as its
+partition (``balance_copy``, ``balance_write``); the counts compare with the month as it was.
 """
 
 from __future__ import annotations
