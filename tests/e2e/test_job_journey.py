@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from types import SimpleNamespace
 
@@ -49,7 +50,9 @@ def test_admin_uploads_balances_and_watches_the_progress_bar_reach_100(
 
     # then the job page polls its progress until the bar is full and the notice says it is done
     expect(page).to_have_url(f"{live_server.url}/jobs/{Job.objects.get().pk}/")
-    expect(page.get_by_test_id("job-progress")).to_have_attribute("data-state", "running", timeout=60_000)
+    # (80,000 rows import in about a second since issue 11's speed-up: the page may first see it done)
+    expect(page.get_by_test_id("job-progress")).to_have_attribute(
+        "data-state", re.compile("running|succeeded"), timeout=60_000)
     screenshot(page, "job_running")
     expect(page.get_by_test_id("job-percent")).to_have_text("100%", timeout=120_000)
     expect(page.get_by_test_id("job-notice")).to_contain_text("作业已完成")
