@@ -379,8 +379,9 @@ def _full_pass(cursor, *, raw: str, matched_table: str, match: Match, cells: dic
         for c in present
     )
     columns, joins = match("x2.t_customer_no", "x2.t_account_no")
-    names = [name.rsplit(" AS ", 1)[1] for name in columns.split(", ")]
-    targets = ["row", *(c.key for c in present), "problems", *names]
+    cursor.execute(f"SELECT * FROM {matched_table} LIMIT 0")  # noqa: S608 — the matched table's columns, in order
+    matched = [column.name for column in cursor.description]
+    targets = ["row", *(c.key for c in present), "problems", *matched[matched.index("problems") + 1:]]
     cursor.execute(
         f"""INSERT INTO {matched_table} ({", ".join(targets)})
             SELECT x2.row, {", ".join(f"x2.t_{c.key}" for c in present)}, NULLIF(concat_ws(' ', {problems}), ''),

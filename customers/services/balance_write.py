@@ -54,12 +54,19 @@ def _value(column: str, alias: str = "m") -> str:
     return f"COALESCE({alias}.{column}, 0)" if column in _DEFAULT_ZERO else f"{alias}.{column}"
 
 
+# The columns a matched row carries besides the staged ones: (name, SQL over the joined customer c and account a).
+MATCH_COLUMNS = (
+    ("customer_id", "c.id"), ("account_id", "a.id"), ("owner_id", "a.customer_id"), ("known_type", "a.account_type"),
+    ("current_balance", "a.balance"), ("current_rate", "a.annual_rate"),
+    ("current_last_txn_date", "a.last_txn_date"), ("current_activated", "a.activated"),
+)
+
+
 def match_sql(customer_no: str, account_no: str) -> tuple[str, str]:
-    """The columns and joins that match a staged row, given SQL for its customer number and account number: the
-    customer's id, the account's id, owner, type and current figures (NULL when unknown)."""
-    columns = ("c.id AS customer_id, a.id AS account_id, a.customer_id AS owner_id, a.account_type AS known_type, "
-               "a.balance AS current_balance, a.annual_rate AS current_rate, "
-               "a.last_txn_date AS current_last_txn_date, a.activated AS current_activated")
+    """The ``MATCH_COLUMNS`` (as a select list) and the joins that match a staged row, given SQL for its customer
+    number and account number: the customer's id, the account's id, owner, type and current figures (NULL when
+    unknown)."""
+    columns = ", ".join(f"{sql} AS {name}" for name, sql in MATCH_COLUMNS)
     joins = (f"LEFT JOIN {Customer._meta.db_table} c ON c.customer_no = {customer_no} "
              f"LEFT JOIN {Account._meta.db_table} a ON a.account_no = {account_no}")
     return columns, joins
