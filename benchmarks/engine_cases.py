@@ -65,6 +65,7 @@ def _segmentation_history(ctx) -> dict:
         for back in range(12, 0, -1):  # each month in its partition, as the close would have built it
             cursor.execute(partition_ddl(table(CustomerMonth), add_months(ctx.month, -back)))
         cursor.execute(FACTS_HISTORY_SQL, {"first": add_months(ctx.month, -12)})
+        cursor.execute(partition_ddl(table(MonthlyBalance), ctx.month))
         cursor.execute(BALANCES_SQL, {"m": ctx.month})
     if not MonthClose.objects.filter(month=prev, state=MonthClose.State.CLOSED).exists():
         MonthClose.objects.filter(month=prev).delete()

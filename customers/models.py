@@ -357,8 +357,13 @@ class Account(TimeStampedModel):
         return f"{self.account_no}（{self.get_account_type_display()}）"
 
 
-class MonthlyBalance(models.Model):
-    """One account's figures for one month, as delivered by core banking."""
+class MonthlyBalance(MonthPartitioned):
+    """One account's figures for one month, as delivered by core banking.
+
+    The table is partitioned by month (crm/partitions.py): the balances import builds a month's million rows as
+    a new table and attaches it (customers/services/balance_write.py) instead of inserting them into the
+    indexes of every other month.
+    """
 
     month = models.DateField(_("月份"))  # first day of the month
     # Written a million rows at a time only by the balances import, from a join on the accounts: the keys are
@@ -388,7 +393,8 @@ class MonthlyBalance(models.Model):
             models.UniqueConstraint(fields=["account", "month"], name="monthly_balance_unique"),
             models.CheckConstraint(condition=Q(txn_days__lte=31), name="monthly_balance_txn_days"),
         ]
-        indexes = [models.Index(fields=["month", "customer"], name="monthly_balance_month_cust")]
+        # No (month, customer) index: within a month's partition the customer key alone serves it, and every
+        # index is one more sort when the import attaches a month.
 
     def __str__(self) -> str:
         return f"{self.account_id} {self.month:%Y-%m}"

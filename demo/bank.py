@@ -23,6 +23,7 @@ from django.utils import timezone
 from crm import roles
 from crm.models import OrgUnit, User
 from crm.months import month_days
+from crm.partitions import month_partition_ensure
 from customers.models import (
     Account,
     AccountType,
@@ -540,6 +541,8 @@ class DemoBankBuilder:
                         yield (month, account.pk, customer.pk, a.account_type, _cents_text(end), _cents_text(avg),
                                a.annual_rate, count, days, last, _cents_text(spend), activated, _cents_text(fee))
 
+        for month in self.months:  # COPY into the partitioned table finds each month's partition
+            month_partition_ensure(MonthlyBalance, month)
         written = copy_rows(MonthlyBalance, [
             "month", "account_id", "customer_id", "account_type", "month_end_balance", "avg_daily_balance",
             "annual_rate", "txn_count", "txn_days", "last_txn_date", "card_spend", "activated", "fee_income",

@@ -1,11 +1,16 @@
-"""The balances file checked by PostgreSQL: COPY as text into a staging table, then one set-based pass.
+"""The balances file checked by PostgreSQL: COPY as text into a staging table, then set-based passes.
 
-PostgreSQL parses the CSV (COPY … FORMAT csv), each cell lands as text, and one
-``INSERT … SELECT`` into the typed staging table both converts every cell and
-lists, per row, the checks it fails (``column:code`` words). Python only reads
-the failing rows back to word their messages with ``cell_message`` — the same
-text as the chunked checks of ``balance_rows`` — so a clean million-row file is
-never touched row by row in Python.
+PostgreSQL parses the CSV (COPY … FORMAT csv) and each cell lands as text in an
+unlogged table. A **fast pass** (one ``CREATE TABLE … AS``, run by parallel
+workers) casts every cell that is in its plainest valid form (``1234.50``,
+``2026-10-31``) and marks any other with an impossible value (NaN, -1,
+infinity, NULL for required text); the same statement matches each row's
+customer and account. A **full pass** then replaces the marked rows — none in a
+clean file — with the full checks of every cell, which list per row the checks
+it fails (``column:code`` words). Python only reads the failing rows back to
+word their messages with ``cell_message`` — the same text as the chunked checks
+of ``balance_rows`` — so a clean million-row file is never touched row by row in
+Python.
 
 The checks mirror ``ChunkChecker`` (cells.py): same patterns (``[0-9]``, never
 ``\\d``), full-width digits read as ASCII, separators dropped from amounts, the
@@ -21,6 +26,7 @@ outside its encoding) is left to the chunked reader, whose messages name the row
 from __future__ import annotations
 
 import codecs
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -28,11 +34,11 @@ import psycopg
 from django.db import DatabaseError, transaction
 from django.utils.translation import gettext as _
 
-from .balance_rows import ACCOUNT_TYPE
+from .balance_rows import ACCOUNT_TYPE, TEMP_COLUMNS
 from .cells import allowed_spellings, cell_message
 from .columns import BALANCE_COLUMNS
 from .files import _too_many_rows, open_as_csv
-from .results import FileError, RowError
+from .results import FileError, RowError, timed
 
 COPY_BLOCK_BYTES = 1 << 20
 RAW_TABLE = "crm_import_balance_raw"
@@ -232,20 +238,67 @@ def _problems(check: _Check, v: str, typed: str, *, date_limit: str) -> list[str
     return [f"CASE WHEN {condition} THEN '{k}:{code}' END" for code, condition in found]
 
 
+# The typed value of a cell the fast pass could not take as it stands: the row then takes the full checks.
+# None of them is a value a clean cell can have (amounts and counts are never negative, NaN or infinite).
+_RECHECK = {"money": "'NaN'", "rate": "'NaN'", "integer": "-1", "date": "'infinity'"}
+_RECHECK_MARK = "recheck"
+
+
+def _fast_value(check: _Check, c: str, *, date_limit: str) -> str:
+    """The fast pass: a clean cell's value by a plain cast; otherwise the kind's recheck marker (NULL for the
+    required text columns, whose clean value is never NULL; a yes/no cell is marked in ``problems``)."""
+    clean = _clean(check, c)
+    if check.kind == "choice":  # its clean value is NULL exactly when the cell is not clean
+        return _typed(check, c)
+    if check.kind in ("code", "yes_no"):
+        return f"CASE WHEN {clean} THEN {_clean_value(check, c)} END"
+    marker = _RECHECK[check.kind]
+    if check.kind == "integer":
+        return (f"CASE WHEN NOT {clean} THEN {marker} WHEN NULLIF({c}, '') IS NULL THEN NULL "
+                f"WHEN {c}::bigint <= {check.maximum} THEN {c}::integer ELSE {marker} END")
+    if check.kind == "date":
+        return (f"CASE WHEN NOT {clean} THEN {marker} WHEN NULLIF({c}, '') IS NULL THEN NULL "
+                f"WHEN {c}::date > {date_limit} THEN {marker} ELSE {c}::date END")
+    return f"CASE WHEN {clean} THEN {_clean_value(check, c)} ELSE {marker} END"
+
+
+def _needs_recheck(check: _Check) -> str | None:
+    """The condition on the fast pass's row that sends it to the full checks (a yes/no cell: ``problems``)."""
+    if check.kind in ("code", "choice"):
+        return f"{check.key} IS NULL"
+    if check.kind == "yes_no":
+        return None
+    return f"{check.key} = {_RECHECK[check.kind]}"
+
+
+Match = Callable[[str, str], tuple[str, str]]
+
+
 def balances_stage(
-    cursor, *, source, typed_table: str, month_end: date, today: date, max_rows: int | None,
-    errors: list[RowError], workdir: str | None = None,
+    cursor, *, source, matched_table: str, match: Match, month_end: date, today: date, max_rows: int | None,
+    errors: list[RowError], workdir: str | None = None, step_ms: dict[str, int] | None = None, fast: bool = True,
 ) -> tuple[int, dict[str, str]] | None:
-    """COPY the file into a text table and fill ``typed_table`` from it with SQL.
+    """COPY the file into a text table, then build ``matched_table`` from it with SQL: each row's typed
+    values, its failing checks (``problems``) and what ``match`` joins to it.
 
-    Returns the number of data rows and the file's headers (column key -> header as written).
+    ``match(customer_no_sql, account_no_sql)`` gives the extra columns and the joins that match a row
+    (``matched_table`` has the columns of ``TEMP_COLUMNS``, ``problems``, then those).
 
-    Cell errors are appended to ``errors`` (row, column header, the chunked checks' wording). Returns
-    None, leaving nothing behind, when PostgreSQL cannot parse the file as CSV: the caller then reads
-    it in chunks. Raises FileError for file-level problems (type, header, no data, too many rows).
+    Two passes. The fast pass takes every clean cell by a plain cast and marks any other (``_RECHECK``); it
+    reads the raw table in parallel workers (an unlogged table, not a temporary one, for that) and matches in
+    the same statement. The rows it marked — none in a clean file — are replaced by the full checks.
+
+    ``fast=False`` sends every row to the full checks (the tests compare both ways).
+
+    Returns the number of data rows and the file's headers (column key -> header as written). Cell errors
+    are appended to ``errors`` (row, column header, the chunked checks' wording). Returns None, leaving
+    nothing behind, when PostgreSQL cannot parse the file as CSV: the caller then reads it in chunks.
+    Raises FileError for file-level problems (type, header, no data, too many rows).
     """
     with open_as_csv(source, columns=BALANCE_COLUMNS, workdir=workdir) as csv_file:
-        if not _copy_raw(cursor, csv_file):
+        with timed(step_ms, "copy"):
+            raw = _copy_raw(cursor, csv_file)
+        if raw is None:
             return None
         headers = csv_file.headers
         cells = {key: f"c{position}" for position, key in csv_file.positions.items()}
@@ -255,6 +308,62 @@ def balances_stage(
         limit, late = today, _("日期不能晚于今天。")
     present = [c for c in CHECKS if c.key in cells]
     limit_sql = f"DATE '{limit.isoformat()}'"
+    with timed(step_ms, "checks_and_match"):
+        rows = _fast_pass(cursor, raw=raw, matched_table=matched_table, match=match, cells=cells, present=present,
+                          limit_sql=limit_sql, fast=fast)
+        if rows == 0:
+            raise FileError(_("文件只有表头，没有数据行。"))
+        if max_rows is not None and rows > max_rows:
+            raise FileError(_too_many_rows(max_rows))
+        _full_pass(cursor, raw=raw, matched_table=matched_table, match=match, cells=cells, present=present,
+                   limit_sql=limit_sql)
+    cursor.execute(f"SELECT EXISTS (SELECT FROM {matched_table} WHERE problems IS NOT NULL)")  # noqa: S608
+    if cursor.fetchone()[0]:
+        errors.extend(_row_errors(cursor, raw, matched_table, cells, headers, late_message=late))
+    cursor.execute(f"DROP TABLE {raw}")
+    return rows, headers
+
+
+def _fast_pass(cursor, *, raw: str, matched_table: str, match: Match, cells: dict[str, str], present: list[_Check],
+               limit_sql: str, fast: bool) -> int:
+    """CREATE the matched table from the raw rows: clean cells cast, others marked; returns the row count."""
+    values = []
+    for key, kind in TEMP_COLUMNS.items():
+        if key == "row":
+            continue
+        check = next((c for c in present if c.key == key), None)
+        expression = _fast_value(check, f"r.{cells[key]}", date_limit=limit_sql) if check else "NULL"
+        values.append(f"({expression})::{kind} AS {key}")
+    yes_no = [c for c in present if c.kind == "yes_no"]
+    mark = (" OR ".join(f"NOT {_clean(c, f'r.{cells[c.key]}')}" for c in yes_no) or "false") if fast else "true"
+    columns, joins = match(f"r.{cells['customer_no']}", f"r.{cells['account_no']}")
+    first = present[0]
+    mapped = ", ".join(f"r.{cells[c.key]}" for c in present)
+    cursor.execute(f"DROP TABLE IF EXISTS {matched_table}")
+    # A row is blank when every cell is only spaces; a clean customer number proves it is not (cheaper).
+    cursor.execute(
+        f"""CREATE TEMP TABLE {matched_table} ON COMMIT DROP AS
+            SELECT r.row, {", ".join(values)},
+                   CASE WHEN {mark} THEN '{_RECHECK_MARK}' END AS problems, {columns}
+            FROM {raw} r {joins}
+            WHERE CASE WHEN {_clean(first, f"r.{cells[first.key]}")} THEN true
+                       ELSE btrim(concat({mapped}), {_literal(_TRIM)}) <> '' END"""  # noqa: S608
+    )
+    return cursor.rowcount
+
+
+def _full_pass(cursor, *, raw: str, matched_table: str, match: Match, cells: dict[str, str], present: list[_Check],
+               limit_sql: str) -> None:
+    """Replace the rows the fast pass marked by the full checks of every cell (the chunked checks' rules)."""
+    recheck = f"{matched_table}_recheck"
+    cursor.execute(f"DROP TABLE IF EXISTS {recheck}")
+    condition = " OR ".join(["problems IS NOT NULL", *filter(None, (_needs_recheck(c) for c in present))])
+    cursor.execute(
+        f"""CREATE TEMP TABLE {recheck} ON COMMIT DROP AS
+            WITH marked AS (DELETE FROM {matched_table} WHERE {condition} RETURNING row) SELECT row FROM marked"""  # noqa: S608
+    )
+    if not cursor.rowcount:
+        return
     # Three layers, each computed once per row (OFFSET 0 keeps PostgreSQL from inlining them): whether each
     # cell is clean, its value (a plain cast when clean, the full checks otherwise), and the failing checks.
     clean = ", ".join(f"{_clean(c, cells[c.key])} AS k_{c.key}" for c in present)
@@ -269,47 +378,43 @@ def balances_stage(
         f"{', '.join(_problems(c, _prepared(c, cells[c.key]), f't_{c.key}', date_limit=limit_sql))}), '') END"
         for c in present
     )
-    mapped = ", ".join(cells[c.key] for c in present)
-    targets = ["row", *(c.key for c in present), "problems"]
-    # A row is blank when every cell is only spaces; a clean customer number proves it is not (cheaper).
-    first = present[0].key
+    columns, joins = match("x2.t_customer_no", "x2.t_account_no")
+    cursor.execute(f"SELECT * FROM {matched_table} LIMIT 0")  # noqa: S608 — the matched table's columns, in order
+    matched = [column.name for column in cursor.description]
+    targets = ["row", *(c.key for c in present), "problems", *matched[matched.index("problems") + 1:]]
     cursor.execute(
-        f"""INSERT INTO {typed_table} ({", ".join(targets)})
-            SELECT row, {", ".join(f"t_{c.key}" for c in present)}, NULLIF(concat_ws(' ', {problems}), '')
+        f"""INSERT INTO {matched_table} ({", ".join(targets)})
+            SELECT x2.row, {", ".join(f"x2.t_{c.key}" for c in present)}, NULLIF(concat_ws(' ', {problems}), ''),
+                   {columns}
             FROM (SELECT x1.*, {values}
-                  FROM (SELECT *, {clean} FROM {RAW_TABLE} OFFSET 0) x1
-                  WHERE CASE WHEN k_{first} AND {cells[first]} <> '' THEN true
-                             ELSE btrim(concat({mapped}), {_literal(_TRIM)}) <> '' END
-                  OFFSET 0) x2"""  # noqa: S608
+                  FROM (SELECT r.*, {clean} FROM {raw} r JOIN {recheck} USING (row) OFFSET 0) x1
+                  OFFSET 0) x2 {joins}"""  # noqa: S608
     )
-    rows = cursor.rowcount
-    if rows == 0:
-        raise FileError(_("文件只有表头，没有数据行。"))
-    if max_rows is not None and rows > max_rows:
-        raise FileError(_too_many_rows(max_rows))
-    cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {typed_table} WHERE problems IS NOT NULL)")  # noqa: S608
-    if cursor.fetchone()[0]:
-        errors.extend(_row_errors(cursor, typed_table, cells, headers, late_message=late))
-    cursor.execute(f"DROP TABLE {RAW_TABLE}")
-    return rows, headers
 
 
-def _copy_raw(cursor, csv_file) -> bool:
-    """COPY the CSV into a table of text columns numbered by file row; False when PostgreSQL refuses it."""
+def _copy_raw(cursor, csv_file) -> str | None:
+    """COPY the CSV into a table of text columns numbered by file row; its name, or None when PostgreSQL refuses
+    the file.
+
+    An UNLOGGED table rather than a temporary one: parallel workers cannot read a session's temporary tables.
+    Its name carries the backend's pid (two imports at once each have their own); created in the import's
+    transaction, it goes with a rollback, and the import drops it otherwise.
+    """
     columns = ", ".join(f"c{i} text" for i in range(csv_file.width))
     encoding = _PG_ENCODINGS.get(codecs.lookup(csv_file.encoding).name, "UTF8")
+    cursor.execute("SELECT pg_backend_pid()")
+    raw = f"{RAW_TABLE}_{int(cursor.fetchone()[0])}"
     try:
         with transaction.atomic():
-            cursor.execute(f"DROP TABLE IF EXISTS {RAW_TABLE}")
+            cursor.execute(f"DROP TABLE IF EXISTS {raw}")
             cursor.execute(
-                f"CREATE TEMP TABLE {RAW_TABLE} (row integer GENERATED ALWAYS AS IDENTITY (START WITH 2), {columns})"
-                " ON COMMIT DROP"
+                f"CREATE UNLOGGED TABLE {raw} (row integer GENERATED ALWAYS AS IDENTITY (START WITH 2), {columns})"
             )
             names = ", ".join(f"c{i}" for i in range(csv_file.width))
             end_marker = False
             tail = b"\n"
             with cursor.cursor.copy(
-                f"COPY {RAW_TABLE} ({names}) FROM STDIN (FORMAT csv, HEADER true, ENCODING '{encoding}')"  # noqa: S608
+                f"COPY {raw} ({names}) FROM STDIN (FORMAT csv, HEADER true, ENCODING '{encoding}')"  # noqa: S608
             ) as copy:
                 while block := csv_file.stream.read(COPY_BLOCK_BYTES):
                     # An unquoted "\." alone on a line ends COPY's input early: such a file goes the slow way.
@@ -323,19 +428,20 @@ def _copy_raw(cursor, csv_file) -> bool:
                 raise _Unparsable
     except (_Unparsable, psycopg.Error, DatabaseError):
         csv_file.stream.seek(0)
-        return False
-    return True
+        return None
+    return raw
 
 
 class _Unparsable(Exception):
     """The file is not CSV that COPY reads the same way as the chunked reader."""
 
 
-def _row_errors(cursor, typed_table: str, cells: dict[str, str], headers: dict[str, str], *, late_message: str):
+def _row_errors(cursor, raw: str, typed_table: str, cells: dict[str, str], headers: dict[str, str], *,
+                late_message: str):
     """The messages of every failing cell, built from the trimmed cell text."""
     values = ", ".join(f"btrim(coalesce(r.{cell}, ''), {_literal(_TRIM)})" for cell in cells.values())
     cursor.execute(
-        f"""SELECT t.row, t.problems, {values} FROM {typed_table} t JOIN {RAW_TABLE} r ON r.row = t.row
+        f"""SELECT t.row, t.problems, {values} FROM {typed_table} t JOIN {raw} r ON r.row = t.row
             WHERE t.problems IS NOT NULL ORDER BY t.row"""  # noqa: S608 — names of this module only
     )
     keys = list(cells)

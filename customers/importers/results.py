@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 
@@ -32,10 +35,23 @@ class ImportResult:
     accounts_created: int = 0
     handed_over: int = 0  # customers an import moved to another maintainer or org unit (recorded as handovers)
     dry_run: bool = False
+    # Wall time of each step in milliseconds, in order (the benchmark prints the breakdown).
+    step_ms: dict[str, int] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         return not self.errors and self.file_error is None
+
+
+@contextmanager
+def timed(step_ms: dict[str, int] | None, name: str) -> Iterator[None]:
+    """Time the block into ``step_ms[name]`` (nothing when ``step_ms`` is None)."""
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        if step_ms is not None:
+            step_ms[name] = round((time.perf_counter() - started) * 1000)
 
 
 class FileError(Exception):

@@ -1,10 +1,10 @@
 """Importing the customers file and the monthly balances file: all-or-nothing, idempotent.
 
-Both imports stream the file in chunks, check every cell (vectorised), COPY the
-rows into a temporary table, run the checks that need the database as set-based
-queries, and only when no row is bad write everything in one transaction with
-``INSERT … SELECT … ON CONFLICT … DO UPDATE … WHERE (…) IS DISTINCT FROM (…)``,
-so a re-import of the same file changes nothing and reports it as unchanged.
+Both imports read the file, check every cell, run the checks that need the database as set-based queries,
+and only when no row is bad write everything in one transaction. Customers: ``INSERT … SELECT … ON CONFLICT
+… DO UPDATE … WHERE (…) IS DISTINCT FROM (…)``, so a re-import changes nothing and reports it as unchanged.
+Balances: PostgreSQL parses and checks the file and the month is built as a table and attached as its
+partition (``balance_copy``, ``balance_write``); the counts compare with the month as it was.
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ from typing import BinaryIO
 
 import pandas as pd
 from django.apps import apps
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm.models import AccessLog
+from crm.models import AccessLog, Handover, HandoverItem
 from crm.month_lock import MonthBusy, month_lock
 from crm.months import month_end
 from crm.services.audit import access_log_record
@@ -32,8 +32,19 @@ from customers.importers.balance_rows import check_balance_chunk
 from customers.importers.columns import BALANCE_COLUMNS, CUSTOMER_COLUMNS
 from customers.importers.customer_rows import DB_COLUMNS, TEMP_TYPES, References, check_customer_chunk
 from customers.importers.files import open_table
-from customers.importers.results import FileError, ImportResult, RowError
-from customers.models import AccountType, Customer
+from customers.importers.results import FileError, ImportResult, RowError, timed
+from customers.models import Customer
+from customers.services.balance_write import (
+    MATCHED,
+    accounts_create,
+    accounts_follow,
+    balance_db_errors,
+    balances_match,
+    match_sql,
+    month_balances_build,
+    repeated_accounts,
+)
+from customers.services.import_sql import repeated_keys
 
 __all__ = ["ImportResult", "RowError", "balances_import", "customers_import", "month_is_closed"]
 
@@ -42,6 +53,10 @@ _CUSTOMER_TEMP = "crm_import_customer"
 _CUSTOMER_PREV = "crm_import_customer_prev"  # maintainer and org unit before the write
 _CUSTOMER_CHANGED = "crm_import_customer_changed"  # ids the write created or changed
 _BALANCE_TEMP = "crm_import_balance"
+# Table names from the models' metadata (issue 12): SQL text never spells a model's table.
+_CUSTOMERS = Customer._meta.db_table
+_HANDOVERS = Handover._meta.db_table
+_HANDOVER_ITEMS = HandoverItem._meta.db_table
 
 
 def month_is_closed(month: date) -> bool:
@@ -83,20 +98,6 @@ def _create_temp(cursor, table: str, types: dict[str, str]) -> None:
     cursor.execute(f"DROP TABLE IF EXISTS {table}")
     body = ", ".join(f"{name} {kind}" for name, kind in types.items())
     cursor.execute(f"CREATE TEMP TABLE {table} ({body}) ON COMMIT DROP")
-
-
-def _duplicates(cursor, table: str, key: str, header: str, what: str) -> list[RowError]:
-    """Rows repeating a key already given on an earlier row of the same file."""
-    cursor.execute(
-        f"""SELECT row, {key}, first_row FROM (
-                SELECT row, {key}, min(row) OVER (PARTITION BY {key}) AS first_row FROM {table}
-                WHERE {key} IS NOT NULL) s
-            WHERE row <> first_row"""  # noqa: S608 — fixed names
-    )
-    return [
-        RowError(row, header, _("%(what)s“%(v)s”与第 %(first)s 行重复。") % {"what": what, "v": value, "first": first})
-        for row, value, first in cursor.fetchall()
-    ]
 
 
 def _run(work: Callable[[ImportResult], None], *, dry_run: bool, by, kind: str, file, month=None) -> ImportResult:
@@ -158,7 +159,7 @@ def customers_import(
                 if progress:
                     progress(_("已读取 %(n)s 行") % {"n": f"{result.rows:,}"})
             result.errors.extend(
-                _duplicates(cursor, _CUSTOMER_TEMP, "customer_no", table.headers["customer_no"], _("客户号"))
+                repeated_keys(cursor, _CUSTOMER_TEMP, "customer_no", table.headers["customer_no"], _("客户号"))
             )
             result.errors.extend(_new_customers_without(cursor, table.headers))
             if result.errors:
@@ -168,7 +169,7 @@ def customers_import(
                 cursor.execute(f"DROP TABLE IF EXISTS {_CUSTOMER_PREV}")
                 cursor.execute(
                     f"""CREATE TEMP TABLE {_CUSTOMER_PREV} ON COMMIT DROP AS
-                        SELECT c.id, c.maintainer_id, c.org_unit_id FROM customers_customer c
+                        SELECT c.id, c.maintainer_id, c.org_unit_id FROM {_CUSTOMERS} c
                         JOIN {_CUSTOMER_TEMP} t ON t.customer_no = c.customer_no"""  # noqa: S608 — fixed names
                 )
             _create_temp(cursor, _CUSTOMER_CHANGED, {"id": "bigint", "inserted": "boolean"})
@@ -194,7 +195,7 @@ def _new_customers_without(cursor, headers: dict[str, str]) -> list[RowError]:
         return []
     cursor.execute(
         f"""SELECT t.row, t.customer_no FROM {_CUSTOMER_TEMP} t
-            WHERE NOT EXISTS (SELECT 1 FROM customers_customer c WHERE c.customer_no = t.customer_no)"""  # noqa: S608
+            WHERE NOT EXISTS (SELECT 1 FROM {_CUSTOMERS} c WHERE c.customer_no = t.customer_no)"""  # noqa: S608
     )
     return [
         RowError(row, headers["customer_no"],
@@ -221,7 +222,7 @@ def _customers_update(cursor, *, present: list[str], result: ImportResult) -> No
     new = ", ".join(f"t.{c}" for c in updated)
     cursor.execute(
         f"""WITH changed AS (
-                UPDATE customers_customer cc SET {", ".join(assignments)}
+                UPDATE {_CUSTOMERS} cc SET {", ".join(assignments)}
                 FROM {_CUSTOMER_TEMP} t
                 WHERE cc.customer_no = t.customer_no AND (({old}) IS DISTINCT FROM ({new}))
                 RETURNING cc.id)
@@ -258,7 +259,7 @@ def _customers_upsert(cursor, *, present: list[str], result: ImportResult) -> No
     new = ", ".join(f"EXCLUDED.{c}" for c in updated)
     cursor.execute(
         f"""WITH upserted AS (
-                INSERT INTO customers_customer AS cc ({", ".join(targets)})
+                INSERT INTO {_CUSTOMERS} AS cc ({", ".join(targets)})
                 SELECT {", ".join(expressions)} FROM {_CUSTOMER_TEMP} t ORDER BY t.row
                 ON CONFLICT (customer_no) DO UPDATE SET {assignments}
                 WHERE ({old}) IS DISTINCT FROM ({new})
@@ -289,11 +290,11 @@ def _customers_audit(cursor, *, file_name: str, by_id: int | None, moves: bool, 
     cursor.execute(
         f"""WITH moved AS (
                 SELECT c.id, c.maintainer_id, c.org_unit_id, p.maintainer_id AS previous_maintainer_id
-                FROM {_CUSTOMER_CHANGED} ch JOIN customers_customer c ON c.id = ch.id JOIN {_CUSTOMER_PREV} p ON p.id = ch.id
+                FROM {_CUSTOMER_CHANGED} ch JOIN {_CUSTOMERS} c ON c.id = ch.id JOIN {_CUSTOMER_PREV} p ON p.id = ch.id
                 WHERE NOT ch.inserted AND c.maintainer_id IS NOT NULL
                   AND (c.maintainer_id IS DISTINCT FROM p.maintainer_id OR c.org_unit_id IS DISTINCT FROM p.org_unit_id)
             ), handovers AS (
-                INSERT INTO crm_handover (created_at, by_id, to_maintainer_id, from_maintainer_id, org_unit_id,
+                INSERT INTO {_HANDOVERS} (created_at, by_id, to_maintainer_id, from_maintainer_id, org_unit_id,
                                           reason, customer_count)
                 SELECT now(), %(by)s, maintainer_id,
                        CASE WHEN count(DISTINCT previous_maintainer_id) = 1 AND count(previous_maintainer_id) = count(*)
@@ -302,7 +303,7 @@ def _customers_audit(cursor, *, file_name: str, by_id: int | None, moves: bool, 
                 FROM moved GROUP BY maintainer_id, org_unit_id
                 RETURNING id, to_maintainer_id, org_unit_id
             )
-            INSERT INTO crm_handoveritem (handover_id, customer_id, previous_maintainer_id)
+            INSERT INTO {_HANDOVER_ITEMS} (handover_id, customer_id, previous_maintainer_id)
             SELECT h.id, m.id, m.previous_maintainer_id FROM moved m
             JOIN handovers h ON h.to_maintainer_id = m.maintainer_id AND h.org_unit_id = m.org_unit_id""",  # noqa: S608
         {"by": by_id, "reason": reason[:300]},
@@ -341,27 +342,38 @@ def balances_import(
         with connection.cursor() as cursor:
             # Hash joins over a million account numbers stay in memory instead of spilling to disk.
             cursor.execute("SET LOCAL work_mem = '256MB'")
-            _create_temp(cursor, _BALANCE_TEMP, {**BALANCE_TEMP_COLUMNS, "problems": "text"})
             if progress:
                 progress(_("正在读取并校验文件……"))
-            staged = balances_stage(cursor, source=file, typed_table=_BALANCE_TEMP, month_end=last_day,
-                                    today=today, max_rows=max_rows, errors=result.errors)
+            staged = balances_stage(cursor, source=file, matched_table=MATCHED, match=match_sql, month_end=last_day,
+                                    today=today, max_rows=max_rows, errors=result.errors, step_ms=result.step_ms)
             if staged is not None:
                 result.rows, headers = staged
                 if progress:
                     progress(_("已读取并校验 %(n)s 行") % {"n": f"{result.rows:,}"})
             else:  # a CSV PostgreSQL cannot parse: the chunked reader names the bad rows
-                headers = _balances_read_chunks(cursor, file=file, last_day=last_day, today=today,
-                                                max_rows=max_rows, result=result, progress=progress)
-            cursor.execute(f"CREATE INDEX ON {_BALANCE_TEMP} (account_no)")
-            cursor.execute(f"ANALYZE {_BALANCE_TEMP}")
-            result.errors.extend(_balance_db_errors(cursor, headers))
-            if result.errors:
+                with timed(result.step_ms, "chunked_checks_and_match"):
+                    _create_temp(cursor, _BALANCE_TEMP, {**BALANCE_TEMP_COLUMNS, "problems": "text"})
+                    headers = _balances_read_chunks(cursor, file=file, last_day=last_day, today=today,
+                                                    max_rows=max_rows, result=result, progress=progress)
+                    balances_match(cursor, staged=_BALANCE_TEMP)
+            with timed(result.step_ms, "db_checks"):
+                db_errors = balance_db_errors(cursor, headers)
+            if result.errors or db_errors:  # the whole report, in the order of the checks
+                result.errors.extend(repeated_accounts(cursor, headers) + db_errors)
                 return
             if progress:
                 progress(_("校验通过，正在写入……"))
-            _balances_write(cursor, month=month, result=result, progress=progress)
-            cursor.execute(f"DROP TABLE {_BALANCE_TEMP}")
+            # A clean file repeats no account, and one that does fails a unique key of the write (the account
+            # number of a new account, or the month's (account, month) key): only then are the rows named.
+            # Asking first cost a hash aggregate over a million account numbers on every import.
+            try:
+                with transaction.atomic():
+                    _balances_write(cursor, month=month, result=result, progress=progress)
+            except IntegrityError:
+                repeated = repeated_accounts(cursor, headers)
+                if not repeated:
+                    raise
+                result.errors.extend(repeated)
 
     return _run(work, dry_run=dry_run, by=by, kind="balances", file=file, month=month)
 
@@ -382,90 +394,15 @@ def _balances_read_chunks(
     return table.headers
 
 
-def _balance_db_errors(cursor, headers: dict[str, str]) -> list[RowError]:
-    """Checks that need the database: repeated accounts, unknown customers, accounts of another customer."""
-    t = _BALANCE_TEMP
-    errors = _duplicates(cursor, t, "account_no", headers["account_no"], _("账号"))
-    cursor.execute(
-        f"""SELECT t.row, t.customer_no FROM {t} t
-            WHERE t.customer_no IS NOT NULL
-              AND NOT EXISTS (SELECT 1 FROM customers_customer c WHERE c.customer_no = t.customer_no)"""  # noqa: S608
-    )
-    errors += [
-        RowError(row, headers["customer_no"], _("客户号“%(v)s”不存在，请先导入客户。") % {"v": value})
-        for row, value in cursor.fetchall()
-    ]
-    cursor.execute(
-        f"""SELECT t.row, t.account_no, c.customer_no, a.account_type, t.account_type FROM {t} t
-            JOIN customers_account a ON a.account_no = t.account_no
-            JOIN customers_customer c ON c.id = a.customer_id
-            WHERE c.customer_no <> t.customer_no OR a.account_type <> t.account_type"""  # noqa: S608
-    )
-    labels = dict(AccountType.choices)
-    for row, account_no, owner, known_type, file_type in cursor.fetchall():
-        if file_type and known_type != file_type:
-            errors.append(RowError(row, headers["account_type"], _(
-                "账号“%(a)s”已登记为“%(known)s”账户，与文件中的“%(given)s”不一致。"
-            ) % {"a": account_no, "known": labels.get(known_type, known_type), "given": labels.get(file_type)}))
-        else:
-            errors.append(RowError(row, headers["account_no"], _("账号“%(a)s”已属于另一客户（%(c)s）。") % {
-                "a": account_no, "c": owner}))
-    return errors
-
-
-_BALANCE_VALUES = ["month_end_balance", "avg_daily_balance", "annual_rate", "txn_count", "txn_days",
-                   "last_txn_date", "card_spend", "activated", "fee_income"]
-
-
 def _balances_write(cursor, *, month: date, result: ImportResult, progress: Progress | None = None) -> None:
-    t = _BALANCE_TEMP
-    cursor.execute(
-        f"""INSERT INTO customers_account
-                (created_at, updated_at, customer_id, account_no, account_type, annual_rate, balance,
-                 last_txn_date, activated)
-            SELECT now(), now(), c.id, t.account_no, t.account_type, t.annual_rate, t.month_end_balance,
-                   t.last_txn_date, t.activated
-            FROM {t} t JOIN customers_customer c ON c.customer_no = t.customer_no
-            WHERE NOT EXISTS (SELECT 1 FROM customers_account a WHERE a.account_no = t.account_no)"""  # noqa: S608
-    )
-    result.accounts_created = cursor.rowcount
+    with timed(result.step_ms, "accounts_create"):
+        result.accounts_created = accounts_create(cursor)
     if progress:
         progress(_("新开账户 %(n)s 个，正在写入月度余额……") % {"n": f"{result.accounts_created:,}"})
-    old = ", ".join(f"mb.{c}" for c in _BALANCE_VALUES)
-    new = ", ".join(f"EXCLUDED.{c}" for c in _BALANCE_VALUES)
-    cursor.execute(
-        f"""WITH upserted AS (
-                INSERT INTO customers_monthlybalance AS mb
-                    (month, account_id, customer_id, account_type, month_end_balance, avg_daily_balance,
-                     annual_rate, txn_count, txn_days, last_txn_date, card_spend, activated, fee_income)
-                SELECT %s, a.id, a.customer_id, a.account_type, t.month_end_balance, t.avg_daily_balance,
-                       t.annual_rate, COALESCE(t.txn_count, 0), COALESCE(t.txn_days, 0), t.last_txn_date,
-                       COALESCE(t.card_spend, 0), t.activated, COALESCE(t.fee_income, 0)
-                FROM {t} t JOIN customers_account a ON a.account_no = t.account_no
-                ON CONFLICT (account_id, month) DO UPDATE SET
-                    {", ".join(f"{c} = EXCLUDED.{c}" for c in _BALANCE_VALUES)}
-                WHERE ({old}) IS DISTINCT FROM ({new})
-                RETURNING (xmax = 0) AS inserted)
-            SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM upserted""",  # noqa: S608
-        [month],
-    )
-    result.created, result.updated = cursor.fetchone()
-    result.unchanged = result.rows - result.created - result.updated
+    with timed(result.step_ms, "month_build"):
+        month_balances_build(cursor, month=month, accounts_created=result.accounts_created, result=result)
     if progress:
         progress(_("月度余额已写入，正在更新账户当前余额……"))
-    # The account's current figures follow its latest month on file.
-    cursor.execute(
-        f"""UPDATE customers_account a SET
-                balance = t.month_end_balance,
-                annual_rate = COALESCE(t.annual_rate, a.annual_rate),
-                last_txn_date = COALESCE(t.last_txn_date, a.last_txn_date),
-                activated = COALESCE(t.activated, a.activated),
-                updated_at = now()
-            FROM {t} t
-            WHERE a.account_no = t.account_no
-              AND NOT EXISTS (SELECT 1 FROM customers_monthlybalance mb WHERE mb.account_id = a.id AND mb.month > %s)
-              AND (a.balance, a.annual_rate, a.last_txn_date, a.activated) IS DISTINCT FROM
-                  (t.month_end_balance, COALESCE(t.annual_rate, a.annual_rate),
-                   COALESCE(t.last_txn_date, a.last_txn_date), COALESCE(t.activated, a.activated))""",  # noqa: S608
-        [month],
-    )
+    with timed(result.step_ms, "accounts_follow"):
+        accounts_follow(cursor, month=month)
+
