@@ -134,8 +134,9 @@ def _standing_insert(aums: array, aum_month: date) -> None:
             for row in rows:
                 copy.write_row(row)
         cursor.execute(
-            """INSERT INTO customers_customerstanding (customer_id, org_unit_id, maintainer_id, aum, aum_month, asset_tier)
-               SELECT c.id, c.org_unit_id, c.maintainer_id, t.aum, %s, t.tier
+            """INSERT INTO customers_customerstanding (customer_id, org_unit_id, maintainer_id, birth_mmdd, aum,
+                                                          aum_month, asset_tier)
+               SELECT c.id, c.org_unit_id, c.maintainer_id, customers_birth_mmdd(c.birth_date), t.aum, %s, t.tier
                FROM bench_aum t JOIN customers_customer c USING (customer_no)""",
             [aum_month],
         )

@@ -8,18 +8,19 @@ they co-maintain.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from dataclasses import dataclass, field
 from itertools import groupby
 
-from django.db.models import Count, DateField, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce, ExtractDay, ExtractMonth
+from django.db.models import Case, Count, DateField, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
 
 from crm import roles
 from crm.models import User
 from customers.access_selectors import handover_receivers, handover_sources
 from customers.models import ContactLog, Customer
-from customers.scoping import visible_standings
+from customers.scoping import Scope, customer_scope
 from customers.tiers import AssetTier, ValueSegment
 from segmentation.models import MonthClose, TierChange
 
@@ -32,19 +33,26 @@ MY_DAY_LIMIT = 500
 TEAM_PAGE_SIZE = 50
 
 
-def _scope_ids(*, user) -> QuerySet:
-    """The ids of ``visible_customers(user=…)``, read from the standing rows: the same scope without joining
-    the wide customer table (a semi-join on it made PostgreSQL scan every customer)."""
-    return visible_standings(user=user).values("customer_id")
+# The path from a task (or a tier change) to its customer's standing row, where the scope is checked.
+VIA_CUSTOMER = "customer__standing__"
+
+
+def _visible(tasks: QuerySet[ServiceTask], *, user, scope: Scope) -> QuerySet[ServiceTask]:
+    """``tasks`` on customers of ``scope``, and only the user's own for maintainer roles.
+
+    The scope is a condition on the task's customer's standing row (joined, one row per task), not
+    ``customer_id IN (the scope's ids)``: that semi-join read an RM's 18,000 standing rows before the first task
+    (~200 ms at 1M), while a join checks only the rows the query returns.
+    """
+    tasks = tasks.filter(scope.on(VIA_CUSTOMER))
+    if not roles.role_names(user) & set(roles.ORG_SCOPE_ROLES):
+        tasks = tasks.filter(assignee=user)
+    return tasks
 
 
 def tasks_visible(*, user) -> QuerySet[ServiceTask]:
     """Tasks the user may read: customers in their scope, and only their own tasks for maintainer roles."""
-    tasks = ServiceTask.objects.filter(customer_id__in=_scope_ids(user=user))
-    names = roles.role_names(user)
-    if not names & set(roles.ORG_SCOPE_ROLES):
-        tasks = tasks.filter(assignee=user)
-    return tasks
+    return _visible(ServiceTask.objects.all(), user=user, scope=customer_scope(user=user))
 
 
 def tasks_workable(*, user) -> QuerySet[ServiceTask]:
@@ -88,11 +96,11 @@ def my_day(*, user: User, today: dt.date) -> MyDay:
     each customer's badges, masked phone, last contact and rendered script; this month's tier changes of
     their customers; their customers' birthdays this week. Four queries whatever the number of tasks."""
     week_end = _week_end(today)
-    scope = _scope_ids(user=user)  # evaluated inside each query below; its grant lookup runs once here
+    scope = customer_scope(user=user)  # one grant lookup for the three queries below
     # Only the columns the page shows: a customer row is wide, and 500 of them are most of the page's time.
     rows = list(
-        ServiceTask.objects.filter(assignee=user, status=OPEN, due_date__lte=week_end,
-                                   customer_id__in=scope)
+        _visible(ServiceTask.objects.filter(assignee=user, status=OPEN, due_date__lte=week_end), user=user,
+                 scope=scope)
         .select_related("customer", "customer__standing")
         .only("id", "kind", "due_date", "title", "script", "version", "status", "customer_id", "assignee_id",
               "customer__name", "customer__mobile", "customer__standing__asset_tier",
@@ -127,15 +135,16 @@ def my_day(*, user: User, today: dt.date) -> MyDay:
         section.groups = [(kind, list(items)) for kind, items in groupby(tasks, key=lambda t: t.kind_label)]
         section.count = len(tasks)
     month = today.replace(day=1)
-    # "Their customers": the scope itself (an RM's maintained, co-maintained and shared ones; a head's subtree).
-    mine = Customer.objects.filter(pk__in=scope)
     # The changes of the latest close (on the 1st the month just ended is closed, not this calendar month).
     latest_close = (MonthClose.objects.filter(state=MonthClose.State.CLOSED, month__lte=month)
                     .order_by("-month").values("month")[:1])
+    # "Their customers": the scope itself (an RM's maintained, co-maintained and shared ones; a head's subtree).
     changes = list(
-        TierChange.objects.filter(month=Coalesce(Subquery(latest_close), Value(month, output_field=DateField())),
-                                  customer_id__in=scope)
-        .select_related("customer").order_by("direction", "customer__name", "field")[:100]
+        TierChange.objects.filter(scope.on(VIA_CUSTOMER),
+                                  month=Coalesce(Subquery(latest_close), Value(month, output_field=DateField())))
+        .select_related("customer").only("customer_id", "month", "field", "from_value", "to_value", "direction",
+                                         "customer__name")
+        .order_by("direction", "customer__name", "field")[:100]
     )
     return MyDay(
         today=today,
@@ -143,30 +152,41 @@ def my_day(*, user: User, today: dt.date) -> MyDay:
         total_open=len(rows),
         truncated=truncated,
         tier_changes=changes,
-        birthdays=_birthdays(customers=mine, start=today, end=week_end),
+        birthdays=_birthdays(scope=scope, start=today, end=week_end),
     )
 
 
-def _birthdays(*, customers: QuerySet, start: dt.date, end: dt.date) -> list[Customer]:
-    """Customers whose birthday (month, day) falls between two days of the same or adjacent months."""
-    days = [start + dt.timedelta(days=n) for n in range((end - start).days + 1)]
-    if not days:
+def birthday_keys(*, start: dt.date, end: dt.date) -> dict[int, int]:
+    """The birthdays to greet from ``start`` to ``end`` as {month × 100 + day: position of the day (0, 1, …)}.
+
+    A week may cross the year end (Dec 29 … Jan 4: 1229–1231 then 101–104, in that order). In a common year the
+    29 February birthdays are greeted on 28 February, as the task generator does.
+    """
+    keys: dict[int, int] = {}
+    for position in range((end - start).days + 1):
+        day = start + dt.timedelta(days=position)
+        keys[day.month * 100 + day.day] = position
+        if (day.month, day.day) == (2, 28) and not calendar.isleap(day.year):
+            keys[229] = position
+    return keys
+
+
+def _birthdays(*, scope: Scope, start: dt.date, end: dt.date) -> list[Customer]:
+    """The scope's customers whose birthday falls between two days (≤ 7 days apart), in the days' order.
+
+    ``standing.birth_mmdd = ANY (the week's keys)`` is a range of the standing's birthday index per day, with
+    the scope's maintainer or units checked inside the index: an RM's ~350 birthdays of a week at 1M, not their
+    18,000 customers read to compare birth dates.
+    """
+    keys = birthday_keys(start=start, end=end)
+    if not keys:
         return []
-    cond = Q()
-    for day in days:
-        cond |= Q(bm=day.month, bd=day.day)
-        if day.month == 2 and day.day == 28 and not _leap(day.year):
-            cond |= Q(bm=2, bd=29)  # Feb 29 birthdays are greeted on Feb 28 in common years
-    found = list(
-        customers.filter(birth_month__in={d.month for d in days})
-        .annotate(bm=ExtractMonth("birth_date"), bd=ExtractDay("birth_date"))
-        .filter(cond).order_by("bm", "bd", "name")[:100]
+    day_order = Case(*[When(standing__birth_mmdd=key, then=Value(position)) for key, position in keys.items()],
+                     output_field=IntegerField())
+    return list(
+        Customer.objects.filter(scope.on("standing__"), standing__birth_mmdd__in=list(keys))
+        .only("id", "name", "birth_date").annotate(day_order=day_order).order_by("day_order", "name", "id")[:100]
     )
-    return found
-
-
-def _leap(year: int) -> bool:
-    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
 
 
 @dataclass
