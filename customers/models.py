@@ -287,7 +287,9 @@ class CustomerStanding(models.Model):
         # The list's sorts by AUM and by tier within a scope (segmentation.standing rebuilds them at close).
         indexes = [
             models.Index(fields=["org_unit", "-aum_cents"], name="standing_org_aum"),
-            models.Index(fields=["maintainer", "-aum_cents"], name="standing_maint_aum"),
+            # customer_id included: "the customers of RM X" is an index-only scan (an RM's 18,000 at 1M in ~2 ms,
+            # where reading their standing rows took ~30 ms), e.g. My day's tier changes of their customers.
+            models.Index(fields=["maintainer", "-aum_cents"], name="standing_maint_aum", include=["customer"]),
             models.Index(fields=["-aum_cents"], name="standing_aum"),
             models.Index(fields=["org_unit", "asset_tier", "-aum_cents"], name="standing_org_tier"),
             models.Index(fields=["org_unit", "value_segment", "-aum_cents"], name="standing_org_segment"),

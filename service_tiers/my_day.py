@@ -19,7 +19,7 @@ from django.db.models.functions import Coalesce
 from crm import roles
 from crm.models import User
 from customers.access_selectors import handover_receivers, handover_sources
-from customers.models import ContactLog, Customer
+from customers.models import ContactLog, Customer, CustomerStanding
 from customers.scoping import Scope, customer_scope
 from customers.tiers import AssetTier, ValueSegment
 from segmentation.models import MonthClose, TierChange
@@ -33,7 +33,7 @@ MY_DAY_LIMIT = 500
 TEAM_PAGE_SIZE = 50
 
 
-# The path from a task (or a tier change) to its customer's standing row, where the scope is checked.
+# The path from a task to its customer's standing row, where the scope is checked.
 VIA_CUSTOMER = "customer__standing__"
 
 
@@ -139,13 +139,21 @@ def my_day(*, user: User, today: dt.date) -> MyDay:
     latest_close = (MonthClose.objects.filter(state=MonthClose.State.CLOSED, month__lte=month)
                     .order_by("-month").values("month")[:1])
     # "Their customers": the scope itself (an RM's maintained, co-maintained and shared ones; a head's subtree).
+    # A semi-join on the scope's customer ids: for an RM an index-only scan of standing_maint_aum hashed against
+    # the month's changes (a join on the standing rows probed one row per change of the whole bank).
+    scope_ids = CustomerStanding.objects.filter(scope.on("")).values("customer_id")
     changes = list(
-        TierChange.objects.filter(scope.on(VIA_CUSTOMER),
+        TierChange.objects.filter(customer_id__in=scope_ids,
                                   month=Coalesce(Subquery(latest_close), Value(month, output_field=DateField())))
         .select_related("customer").only("customer_id", "month", "field", "from_value", "to_value", "direction",
                                          "customer__name")
         .order_by("direction", "customer__name", "field")[:100]
     )
+    fields = {value: str(label) for value, label in TierChange.Field.choices}
+    directions = {value: str(label) for value, label in TierChange.Direction.choices}
+    for change in changes:
+        change.field_label = fields.get(change.field, change.field)
+        change.direction_label = directions.get(change.direction, change.direction)
     return MyDay(
         today=today,
         sections=sections,
@@ -183,10 +191,13 @@ def _birthdays(*, scope: Scope, start: dt.date, end: dt.date) -> list[Customer]:
         return []
     day_order = Case(*[When(standing__birth_mmdd=key, then=Value(position)) for key, position in keys.items()],
                      output_field=IntegerField())
-    return list(
+    found = list(
         Customer.objects.filter(scope.on("standing__"), standing__birth_mmdd__in=list(keys))
         .only("id", "name", "birth_date").annotate(day_order=day_order).order_by("day_order", "name", "id")[:100]
     )
+    for customer in found:
+        customer.birthday = f"{customer.birth_date:%m-%d}"
+    return found
 
 
 @dataclass
