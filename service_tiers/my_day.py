@@ -68,11 +68,39 @@ def _last_contact() -> Subquery:
     )
 
 
+@dataclass(slots=True)
+class TaskRow:
+    """One open task as My day shows it: 500 of these are built from plain tuples, not 1,500 model instances
+    (task, customer, standing) — that construction was a third of the page's Python time at 1M."""
+
+    pk: int
+    customer_id: int
+    kind: str
+    due_date: dt.date
+    title: str
+    customer_name: str
+    mobile: str
+    asset_tier: str
+    value_segment: str
+    last_contact: dt.date | None
+    script: str
+    kind_label: str = ""
+    tier_label: str = ""
+    segment_label: str = ""
+    rendered_script: str = ""
+
+
+# The columns of a TaskRow, in order, read through the task's customer and its standing row.
+_ROW_COLUMNS = ("pk", "customer_id", "kind", "due_date", "title", "customer__name", "customer__mobile",
+                "customer__standing__asset_tier", "customer__standing__value_segment", "last_contact",
+                "script")
+
+
 @dataclass
 class Section:
     key: str
     label: str
-    groups: list[tuple[str, list[ServiceTask]]] = field(default_factory=list)
+    groups: list[tuple[str, list[TaskRow]]] = field(default_factory=list)
     count: int = 0
 
 
@@ -98,16 +126,14 @@ def my_day(*, user: User, today: dt.date) -> MyDay:
     week_end = _week_end(today)
     scope = customer_scope(user=user)  # one grant lookup for the three queries below
     # Only the columns the page shows: a customer row is wide, and 500 of them are most of the page's time.
-    rows = list(
+    found = (
         _visible(ServiceTask.objects.filter(assignee=user, status=OPEN, due_date__lte=week_end), user=user,
                  scope=scope)
-        .select_related("customer", "customer__standing")
-        .only("id", "kind", "due_date", "title", "script", "version", "status", "customer_id", "assignee_id",
-              "customer__name", "customer__mobile", "customer__standing__asset_tier",
-              "customer__standing__value_segment")
         .annotate(last_contact=_last_contact())
-        .order_by("due_date", "kind", "id")[: MY_DAY_LIMIT + 1]
+        .order_by("due_date", "kind", "id")
+        .values_list(*_ROW_COLUMNS)[: MY_DAY_LIMIT + 1]
     )
+    rows = [TaskRow(*values) for values in found]
     truncated = len(rows) > MY_DAY_LIMIT
     rows = rows[:MY_DAY_LIMIT]
     sections = [
@@ -120,13 +146,12 @@ def my_day(*, user: User, today: dt.date) -> MyDay:
     tiers = {value: str(label) for value, label in AssetTier.choices}
     segments = {value: str(label) for value, label in ValueSegment.choices}
     rm_name = str(user)
-    buckets: dict[str, list[ServiceTask]] = {s.key: [] for s in sections}
+    buckets: dict[str, list[TaskRow]] = {s.key: [] for s in sections}
     for task in rows:
-        standing = task.customer.standing
         task.kind_label = kinds.get(task.kind, task.kind)
-        task.tier_label = tiers.get(standing.asset_tier, "")
-        task.segment_label = segments.get(standing.value_segment, "")
-        task.rendered_script = script_render(template=task.script, customer_name=task.customer.name,
+        task.tier_label = tiers.get(task.asset_tier, "")
+        task.segment_label = segments.get(task.value_segment, "")
+        task.rendered_script = script_render(template=task.script, customer_name=task.customer_name,
                                              product=PRODUCTS.get(task.kind, ""), rm_name=rm_name) if task.script else ""
         key = "overdue" if task.due_date < today else "today" if task.due_date == today else "week"
         buckets[key].append(task)

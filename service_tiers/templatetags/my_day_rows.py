@@ -34,18 +34,17 @@ def _actions(task_prefix: str) -> str:
 
 @register.simple_tag
 def task_rows(tasks, *, task_prefix: str, customer_prefix: str, can_work: bool) -> SafeString:
-    """The ``<li>`` of each task (the non-htmx twin of my_day.html's ``task_row`` partial)."""
+    """The ``<li>`` of each ``service_tiers.my_day.TaskRow`` (the non-htmx twin of my_day.html's ``task_row``)."""
     l_due, l_last, l_none = escape(_("到期")), escape(_("上次联系")), escape(_("无记录"))
     script_summary = f'<details class="small mt-1"><summary>{escape(_("话术"))}</summary><div class="task-script">'
     actions = _actions(task_prefix) if can_work else ""
     customer_prefix = escape(customer_prefix)
     rows = []
     for task in tasks:
-        standing = task.customer.standing
         pk = task.pk
-        tier = (f' <span class="badge tier-badge tier-{escape(standing.asset_tier)}">{escape(task.tier_label)}</span>'
+        tier = (f' <span class="badge tier-badge tier-{escape(task.asset_tier)}">{escape(task.tier_label)}</span>'
                 if task.tier_label else "")
-        segment = (f' <span class="badge segment-badge segment-{escape(standing.value_segment)}">'
+        segment = (f' <span class="badge segment-badge segment-{escape(task.value_segment)}">'
                    f'{escape(task.segment_label)}</span>' if task.segment_label else "")
         title = f"{escape(task.title)} · " if task.title else ""
         last = task.last_contact.isoformat() if task.last_contact else l_none
@@ -53,8 +52,8 @@ def task_rows(tasks, *, task_prefix: str, customer_prefix: str, can_work: bool) 
         rows.append(
             f'<li class="list-group-item task-row" id="task-{pk}"><div class="d-flex flex-wrap justify-content-between'
             f' gap-2"><div><a class="fw-semibold" href="{customer_prefix}{task.customer_id}/">'
-            f'{escape(task.customer.name)}</a>{tier}{segment}<span class="font-monospace small ms-2">'
-            f'{escape(mask_mobile(task.customer.mobile) or "—")}</span><div class="small text-secondary">{title}'
+            f'{escape(task.customer_name)}</a>{tier}{segment}<span class="font-monospace small ms-2">'
+            f'{escape(mask_mobile(task.mobile) or "—")}</span><div class="small text-secondary">{title}'
             f'{l_due} {task.due_date.isoformat()} · {l_last} {last}</div>{script}</div>'
             f'{actions.replace(_PK, str(pk))}</div></li>'
         )
