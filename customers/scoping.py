@@ -16,6 +16,10 @@ table for an RM or an outlet head. The conditions are written on the customer's 
 (``customers.CustomerStanding``: one per customer, its org unit and maintainer kept equal to the
 customer's by database triggers): the list's default sorts (AUM, tiers) are indexes of that table
 led by org unit or maintainer, so "my customers by AUM" is one index range, not a sort of the scope.
+
+``customer_scope(user=…)`` returns the same scope as an object whose ``on(path)`` is the condition on the
+standing row reached by ``path``: rows of a customer (tasks) check it on the standing row they join anyway,
+and a page with several queries looks the grants up once.
 """
 
 from __future__ import annotations
