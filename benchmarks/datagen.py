@@ -135,8 +135,9 @@ def _standing_insert(aums: array, aum_month: date) -> None:
             for row in rows:
                 copy.write_row(row)
         cursor.execute(
-            f"""INSERT INTO {table(CustomerStanding)} (customer_id, org_unit_id, maintainer_id, aum, aum_month, asset_tier)
-               SELECT c.id, c.org_unit_id, c.maintainer_id, t.aum, %s, t.tier
+            f"""INSERT INTO {table(CustomerStanding)} (customer_id, org_unit_id, maintainer_id, birth_mmdd, aum,
+                                                       aum_month, asset_tier)
+               SELECT c.id, c.org_unit_id, c.maintainer_id, customers_birth_mmdd(c.birth_date), t.aum, %s, t.tier
                FROM bench_aum t JOIN {table(Customer)} c USING (customer_no)""",  # noqa: S608
             [aum_month],
         )

@@ -1,7 +1,7 @@
 """Benchmark case of working the tasks (discovered by benchmarks.runner): My day with 500 open tasks.
 
 The setup gives rm_a1 exactly 500 open tasks over 500 of their customers (a third overdue, a third due
-today, a third later this week), each with a call script and a logged contact, in one INSERT … SELECT;
+today, a third later this week), each with a call script and three logged contacts, in INSERT … SELECTs (once: later runs find them);
 the case then times the page as rm_a1 sees it (the runner also counts its queries).
 """
 
@@ -14,11 +14,12 @@ from django.utils import timezone
 
 from crm.benchmarking.registry import CaseFailed, CaseUnavailable, benchmark_case
 from crm.sql_names import table
-from customers.models import Customer
+from customers.models import ContactLog, Customer
 from service_tiers.models import ServiceTask
 
 MY_DAY_TASKS = 500
 BENCH_KEY = "bench:my_day"
+BENCH_CONTACT = "基准联系记录"
 
 
 def _five_hundred_tasks(ctx) -> None:
@@ -26,6 +27,13 @@ def _five_hundred_tasks(ctx) -> None:
     today = timezone.localdate()
     week_end = today + dt.timedelta(days=6 - today.weekday())
     with connection.cursor() as cursor:
+        # Set up once a day: the page changes no task, so the next run finds the same 500 open tasks (due dates
+        # relative to today: yesterday's set has its overdue third one day earlier).
+        cursor.execute(
+            f"SELECT count(*), count(*) FILTER (WHERE dedupe_key = %s AND due_date >= %s::date - 3) "  # noqa: S608
+            f"FROM {ServiceTask._meta.db_table} WHERE assignee_id = %s AND status = 'open'", [BENCH_KEY, today, rm.pk])
+        if cursor.fetchone() == (MY_DAY_TASKS, MY_DAY_TASKS):
+            return
         cursor.execute(f"DELETE FROM {ServiceTask._meta.db_table} WHERE dedupe_key = %s", [BENCH_KEY])  # noqa: S608
         cursor.execute(f"UPDATE {ServiceTask._meta.db_table} SET status = 'cancelled' "  # noqa: S608
                        "WHERE assignee_id = %s AND status = 'open'", [rm.pk])
@@ -43,7 +51,22 @@ def _five_hundred_tasks(ctx) -> None:
         )
         if cursor.rowcount < MY_DAY_TASKS:
             raise CaseUnavailable(f"rm_a1 只有 {cursor.rowcount} 位客户（需要 {MY_DAY_TASKS} 位）")
-        cursor.execute("ANALYZE " + ServiceTask._meta.db_table)
+        # Three logged contacts per customer, so the "last contact" column reads real rows.
+        cursor.execute(f"DELETE FROM {ContactLog._meta.db_table} WHERE summary = %s", [BENCH_CONTACT])  # noqa: S608
+        cursor.execute(
+            f"""
+            INSERT INTO {ContactLog._meta.db_table} (created_at, updated_at, customer_id, staff_id, contacted_on,
+                channel, summary, next_step)
+            SELECT now(), now(), t.customer_id, %(rm)s, %(today)s::date - 30 * g, 'phone', %(summary)s, ''
+            FROM {ServiceTask._meta.db_table} t CROSS JOIN generate_series(1, 3) AS g WHERE t.dedupe_key = %(key)s
+            """,  # noqa: S608
+            {"rm": rm.pk, "today": today, "summary": BENCH_CONTACT, "key": BENCH_KEY},
+        )
+        # Cancelling rm_a1's ~27,000 generated tasks in one statement leaves as many dead entries under
+        # (rm_a1, open) in the task index, and every bitmap scan would re-read their ~12,000 heap pages (37–70 ms
+        # at 1M). A real RM closes tasks a few at a time, and autovacuum and index scans clear such entries, so
+        # the page is timed on a vacuumed table (VACUUM needs autocommit: the runner holds no transaction here).
+        cursor.execute("VACUUM (ANALYZE) " + ServiceTask._meta.db_table)
 
 
 @benchmark_case("my_day_500_tasks", target_ms=100, setup=_five_hundred_tasks)

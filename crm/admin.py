@@ -1,12 +1,15 @@
 from datetime import UTC, datetime
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from procrastinate.contrib.django import app as procrastinate_app
 
@@ -21,6 +24,77 @@ from crm.services.staff import (
 
 from .models import AccessLog, Handover, Job, OrgUnit, User
 from .selectors import visible_jobs
+
+
+class VersionedAdminMixin:
+    """Publish and copy of a versioned model (rule versions, service standards): the two POST-only URLs
+    ``<app>_<model>_publish`` / ``_copy``, the views behind them and the "copy as a new draft" list action.
+
+    The admin supplies the service calls (``version_publish``, ``version_copy``), the message after publishing
+    (``published_message``) and, if it is not the change permission, who may publish and copy
+    (``may_publish_or_copy``). Errors of publishing are ValidationErrors shown as messages, never a 500.
+    """
+
+    actions = ["copy_as_draft"]
+
+    def version_publish(self, *, version, by) -> None:
+        raise NotImplementedError
+
+    def version_copy(self, *, version, by):
+        raise NotImplementedError
+
+    def published_message(self, version) -> str:
+        raise NotImplementedError
+
+    def may_publish_or_copy(self, request, version) -> bool:
+        return self.has_change_permission(request, version)
+
+    def _version_url(self, pk) -> str:
+        opts = self.model._meta
+        return reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[pk])
+
+    def get_urls(self):
+        opts = self.model._meta
+        view = self.admin_site.admin_view
+        prefix = f"{opts.app_label}_{opts.model_name}"
+        return [
+            path("<int:pk>/publish/", view(self.publish_view), name=f"{prefix}_publish"),
+            path("<int:pk>/copy/", view(self.copy_view), name=f"{prefix}_copy"),
+            *super().get_urls(),
+        ]
+
+    @admin.action(description=_("复制为新草稿"))
+    def copy_as_draft(self, request, queryset):
+        for version in queryset:
+            copy = self.version_copy(version=version, by=request.user)
+            self.message_user(request, gettext("已复制为草稿 v%(n)s") % {"n": copy.number},
+                              messages.SUCCESS)
+
+    def _version_for_post(self, request, pk):
+        version = get_object_or_404(self.model, pk=pk)
+        if not self.may_publish_or_copy(request, version):
+            raise PermissionDenied
+        return version
+
+    def publish_view(self, request, pk):
+        version = self._version_for_post(request, pk)
+        if request.method == "POST":
+            try:
+                self.version_publish(version=version, by=request.user)
+            except ValidationError as exc:
+                for message in exc.messages:
+                    messages.error(request, gettext("不能发布：%(reason)s") % {"reason": message})
+            else:
+                messages.success(request, self.published_message(version))
+        return HttpResponseRedirect(self._version_url(pk))
+
+    def copy_view(self, request, pk):
+        version = self._version_for_post(request, pk)
+        if request.method != "POST":
+            return HttpResponseRedirect(self._version_url(pk))
+        copy = self.version_copy(version=version, by=request.user)
+        messages.success(request, gettext("已复制为草稿 v%(n)s") % {"n": copy.number})
+        return HttpResponseRedirect(self._version_url(copy.pk))
 
 
 @admin.register(OrgUnit)

@@ -5,16 +5,17 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten_fieldsets
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Max
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import path
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from crm.admin import VersionedAdminMixin
 from crm.models import Job
 from crm.month_lock import month_lock_key
 from crm.months import MonthFormatError, month_parse
@@ -170,12 +171,11 @@ class RuleVersionChangeInline(admin.TabularInline):
 
 
 @admin.register(RuleVersion)
-class RuleVersionAdmin(admin.ModelAdmin):
+class RuleVersionAdmin(VersionedAdminMixin, admin.ModelAdmin):
     form = RuleVersionForm
     list_display = ["number", "state", "effective_month", "author", "published_at", "change_note"]
     list_filter = ["state"]
     inlines = [RuleVersionChangeInline]
-    actions = ["copy_as_draft"]
     change_form_template = "admin/segmentation/ruleversion/change_form.html"
     fieldsets = [
         (gettext_lazy("版本"), {"fields": ["number", "state", "effective_month", "change_note", "author",
@@ -241,19 +241,19 @@ class RuleVersionAdmin(admin.ModelAdmin):
         services.rule_version_save(version=obj, by=request.user, opened_at=form.cleaned_data.get("opened_at"))
 
     def get_urls(self):
-        extra = [
-            path("<int:pk>/whatif/", self.admin_site.admin_view(self.whatif_view), name="segmentation_ruleversion_whatif"),
-            path("<int:pk>/publish/", self.admin_site.admin_view(self.publish_view),
-                 name="segmentation_ruleversion_publish"),
-            path("<int:pk>/copy/", self.admin_site.admin_view(self.copy_view), name="segmentation_ruleversion_copy"),
-        ]
-        return extra + super().get_urls()
+        whatif = path("<int:pk>/whatif/", self.admin_site.admin_view(self.whatif_view),
+                      name="segmentation_ruleversion_whatif")
+        return [whatif, *super().get_urls()]  # publish and copy: VersionedAdminMixin
 
-    @admin.action(description=gettext_lazy("复制为新草稿"))
-    def copy_as_draft(self, request, queryset):
-        for version in queryset:
-            copy = services.rule_version_copy(version=version, by=request.user)
-            self.message_user(request, _("已复制为草稿 v%(n)s") % {"n": copy.number}, messages.SUCCESS)
+    def version_publish(self, *, version, by) -> None:
+        services.rule_version_publish(version=version, by=by)
+
+    def version_copy(self, *, version, by):
+        return services.rule_version_copy(version=version, by=by)
+
+    def published_message(self, version) -> str:
+        return _("v%(n)s 已发布，自 %(month)s 起适用；已月结的月份不会被改写") % {
+            "n": version.number, "month": f"{version.effective_month:%Y-%m}"}
 
     def _require_change(self, request, version):
         if not self.has_change_permission(request, version):
@@ -301,29 +301,6 @@ class RuleVersionAdmin(admin.ModelAdmin):
                 context.update(month=month, preview=preview, affected=affected,
                                asset_rows=preview.matrix_rows("asset"), segment_rows=preview.matrix_rows("segment"))
         return TemplateResponse(request, "admin/segmentation/ruleversion/whatif.html", context)
-
-    def publish_view(self, request, pk):
-        version = get_object_or_404(RuleVersion, pk=pk)
-        self._require_change(request, version)
-        if request.method == "POST":
-            try:
-                services.rule_version_publish(version=version, by=request.user)
-            except ValidationError as exc:
-                for message in exc.messages:
-                    messages.error(request, _("不能发布：%(reason)s") % {"reason": message})
-            else:
-                messages.success(request, _("v%(n)s 已发布，自 %(month)s 起适用；已月结的月份不会被改写")
-                                 % {"n": version.number, "month": f"{version.effective_month:%Y-%m}"})
-        return HttpResponseRedirect(reverse("admin:segmentation_ruleversion_change", args=[pk]))
-
-    def copy_view(self, request, pk):
-        version = get_object_or_404(RuleVersion, pk=pk)
-        self._require_change(request, version)
-        if request.method != "POST":
-            return HttpResponseRedirect(reverse("admin:segmentation_ruleversion_change", args=[pk]))
-        copy = services.rule_version_copy(version=version, by=request.user)
-        messages.success(request, _("已复制为草稿 v%(n)s") % {"n": copy.number})
-        return HttpResponseRedirect(reverse("admin:segmentation_ruleversion_change", args=[copy.pk]))
 
 
 class MonthActionForm(forms.Form):

@@ -21,9 +21,10 @@ STANDING_TABLE = CustomerStanding._meta.db_table
 
 # A customer without an assignment this month (created while the close ran) starts blank, as on creation.
 STANDING_SQL = f"""
-INSERT INTO {STANDING_TABLE} (customer_id, org_unit_id, maintainer_id, aum, aum_month, asset_tier,
+INSERT INTO {STANDING_TABLE} (customer_id, org_unit_id, maintainer_id, birth_mmdd, aum, aum_month, asset_tier,
   value_segment, maintenance_band, profit_score, stability_score, corporate_size, deposit_class, corporate_class)
-SELECT c.id, c.org_unit_id, c.maintainer_id, coalesce(a.aum_avg, 0), a.month, coalesce(a.asset_tier, ''),
+SELECT c.id, c.org_unit_id, c.maintainer_id, customers_birth_mmdd(c.birth_date), coalesce(a.aum_avg, 0), a.month,
+  coalesce(a.asset_tier, ''),
   coalesce(a.value_segment, ''), coalesce(a.maintenance_band, ''), a.profit_score, a.stability_score,
   coalesce(a.corporate_size, ''), coalesce(a.deposit_class, ''), coalesce(a.corporate_class, '')
 FROM {Customer._meta.db_table} c

@@ -5,14 +5,11 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponseRedirect
-from django.shortcuts import get_object_or_404
-from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from crm.admin import VersionedAdminMixin
 from customers.admin import CustomerScopedAdminMixin
 
 from . import standard_services
@@ -104,13 +101,12 @@ class StandardVersionForm(forms.ModelForm):
 
 
 @admin.register(StandardVersion)
-class StandardVersionAdmin(admin.ModelAdmin):
+class StandardVersionAdmin(VersionedAdminMixin, admin.ModelAdmin):
     form = StandardVersionForm
     list_display = ["number", "state", "effective_month", "author", "published_at", "change_note"]
     list_filter = ["state"]
     inlines = [SegmentStandardInline, EntitlementInline, VisitStandardInline, TaskRuleInline,
                StandardVersionChangeInline]
-    actions = ["copy_as_draft"]
     change_form_template = "admin/service_tiers/standardversion/change_form.html"
     fieldsets = [
         (gettext_lazy("版本"), {"fields": ["number", "state", "effective_month", "change_note", "author",
@@ -145,48 +141,20 @@ class StandardVersionAdmin(admin.ModelAdmin):
         standard_services.standard_version_save(version=obj, by=request.user,
                                                 note=", ".join(form.changed_data))
 
-    def get_urls(self):
-        return [
-            path("<int:pk>/publish/", self.admin_site.admin_view(self.publish_view),
-                 name="service_tiers_standardversion_publish"),
-            path("<int:pk>/copy/", self.admin_site.admin_view(self.copy_view),
-                 name="service_tiers_standardversion_copy"),
-            *super().get_urls(),
-        ]
+    def version_publish(self, *, version, by) -> None:
+        standard_services.standard_version_publish(version=version, by=by)
 
-    @admin.action(description=gettext_lazy("复制为新草稿"))
-    def copy_as_draft(self, request, queryset):
-        for version in queryset:
-            copy = standard_services.standard_version_copy(version=version, by=request.user)
-            self.message_user(request, _("已复制为草稿 v%(n)s") % {"n": copy.number}, messages.SUCCESS)
+    def version_copy(self, *, version, by):
+        return standard_services.standard_version_copy(version=version, by=by)
 
-    def _version_for_post(self, request, pk):
-        """The version, for a user who may create versions (publishing and copying both do)."""
-        version = get_object_or_404(StandardVersion, pk=pk)
-        if not self.has_add_permission(request):
-            raise PermissionDenied
-        return version
+    def published_message(self, version) -> str:
+        return _("服务标准 v%(n)s 已发布，自 %(month)s 起适用") % {
+            "n": version.number, "month": f"{version.effective_month:%Y-%m}"}
 
-    def publish_view(self, request, pk):
-        version = self._version_for_post(request, pk)
-        if request.method == "POST":
-            try:
-                standard_services.standard_version_publish(version=version, by=request.user)
-            except ValidationError as exc:
-                for message in exc.messages:
-                    messages.error(request, _("不能发布：%(reason)s") % {"reason": message})
-            else:
-                messages.success(request, _("服务标准 v%(n)s 已发布，自 %(month)s 起适用")
-                                 % {"n": version.number, "month": f"{version.effective_month:%Y-%m}"})
-        return HttpResponseRedirect(reverse("admin:service_tiers_standardversion_change", args=[pk]))
-
-    def copy_view(self, request, pk):
-        version = self._version_for_post(request, pk)
-        if request.method != "POST":
-            return HttpResponseRedirect(reverse("admin:service_tiers_standardversion_change", args=[pk]))
-        copy = standard_services.standard_version_copy(version=version, by=request.user)
-        messages.success(request, _("已复制为草稿 v%(n)s") % {"n": copy.number})
-        return HttpResponseRedirect(reverse("admin:service_tiers_standardversion_change", args=[copy.pk]))
+    def may_publish_or_copy(self, request, version) -> bool:
+        # A published version has no change permission (it is read-only): whoever may create versions may
+        # publish a draft and copy any version.
+        return self.has_add_permission(request)
 
 
 @admin.register(Holiday)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -11,6 +12,7 @@ from crm.pgindexes import secondary_indexes
 from customers.models import Customer, CustomerStanding
 from customers.scoping import visible_customers, visible_standings
 from segmentation import services
+from segmentation.standing import standing_rebuild
 from tests.factories import CustomerFactory, UserFactory
 from tests.segmentation.factories import MONTH, fact, individual
 
@@ -49,6 +51,21 @@ def test_handover_and_rebooking_move_the_standing_copies(org_tree):
     rows = {s.pk: (s.org_unit_id, s.maintainer_id) for s in CustomerStanding.objects.all()}
     assert rows == {c.pk: (Customer.objects.get(pk=c.pk).org_unit_id, rm2.pk) for c in customers}
     assert rows[customers[0].pk][0] == org_tree["OUT-B"].pk
+
+
+def test_the_birthday_copy_follows_the_birth_date_and_survives_the_close(org_tree):
+    leap = CustomerFactory(org_unit=org_tree["OUT-A"], birth_date=dt.date(1988, 2, 29))
+    unknown = CustomerFactory(org_unit=org_tree["OUT-A"], birth_date=None)
+    assert (standing(leap).birth_mmdd, standing(unknown).birth_mmdd) == (229, None)
+
+    Customer.objects.filter(pk=leap.pk).update(birth_date=dt.date(1988, 12, 31))  # a corrected birth date
+    Customer.objects.filter(pk=unknown.pk).update(birth_date=dt.date(1990, 1, 2))
+    assert (standing(leap).birth_mmdd, standing(unknown).birth_mmdd) == (1231, 102)
+    Customer.objects.filter(pk=unknown.pk).update(birth_date=None)
+    assert standing(unknown).birth_mmdd is None
+
+    standing_rebuild(month=MONTH)  # the close's TRUNCATE and INSERT … SELECT
+    assert (standing(leap).birth_mmdd, standing(unknown).birth_mmdd) == (1231, None)
 
 
 def test_deleting_a_customer_deletes_its_standing(org_tree):
