@@ -103,3 +103,41 @@ def org_subtree_customers(*, user) -> QuerySet:
     if not user.is_authenticated or not user.org_unit_id:
         return Customer.objects.none()
     return visible_customers(user=user).filter(org_unit__path__startswith=user.org_unit.path)
+
+
+def month_snapshot_scope(*, user, unit: str = "assignments__org_unit", maintainer: str = "assignments__maintainer",
+                         origin: str | None = "origin_maintainer") -> Q | None:
+    """The reader's scope over a closed month's *snapshot*: the rows a month drill-down may list.
+
+    A month's figures count the unit and maintainer recorded at that close (the report scope of
+    ``reports.scope``), so its drill-down lists must read the same snapshot, not today's books, or a handover
+    out of the unit since the close would make the list shorter than the figure. The rule (docs/reports.md):
+
+    * 网点主任 / 管理层 / 审计 — rows whose recorded unit is in their subtree (HQ: every row);
+    * 客户经理 / 理财经理 — rows they were recorded as maintaining, plus (``origin``) the customers whose
+      business is credited to them (初始维护人), wherever booked;
+    * anybody else — nothing (``None``).
+
+    ``unit``/``maintainer`` name the snapshot's columns as seen from the queried model (the customer list
+    joins ``assignments``; the task list passes ``org_unit``/``assignee``). Apply the result in the *same*
+    ``filter()`` as the month's condition, so it reads the month's row and adds no join. Customers listed
+    this way but outside the reader's current scope are shown without a 360 link (``visible_ids_among``).
+    """
+    if not user.is_authenticated or not user.is_active:
+        return None
+    names = roles.role_names(user)
+    if user.org_unit_id and names & set(roles.ORG_SCOPE_ROLES):
+        if user.org_unit.parent_id is None:
+            return Q()
+        return Q(**{f"{unit}__in": user.org_unit.subtree_ids})
+    if names & set(roles.MAINTAINER_ROLES):
+        scope = Q(**{maintainer: user})
+        if origin is not None:
+            scope |= Q(**{origin: user})
+        return scope
+    return None
+
+
+def visible_ids_among(*, user, ids) -> set[int]:
+    """Which of ``ids`` the user may open today (a month drill-down also lists customers since moved away)."""
+    return set(visible_customers(user=user).filter(pk__in=list(ids)).values_list("pk", flat=True))
