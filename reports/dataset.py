@@ -500,13 +500,13 @@ def _people(*, month: dt.date, previous: dt.date, scope: ReportScope, base: dict
                 if scope.maintainer is not None else _scoped(TierAggregate.objects.filter(month=month), scope))
     credited = (credited.values("credit_maintainer").annotate(n=Sum("customer_count"), aum=Sum("aum_sum")).order_by())
     # The task figures' definition lives in service_tiers.task_figures, shared with the task list they link to.
-    in_scope = {"unit_ids": scope.org_unit.subtree_ids if scope.org_unit is not None and scope.maintainer is None
-                else None, "assignee_id": scope.maintainer.pk if scope.maintainer is not None else None}
-    tasks = report_tasks(tasks=ServiceTask.objects.all(), month=month, **in_scope)
+    unit_ids = scope.org_unit.subtree_ids if scope.org_unit is not None and scope.maintainer is None else None
+    assignee_id = scope.maintainer.pk if scope.maintainer is not None else None
+    tasks = report_tasks(tasks=ServiceTask.objects.all(), month=month, unit_ids=unit_ids, assignee_id=assignee_id)
     task_rows = list(tasks.values("assignee", "kind", "status")
                      .annotate(n=Count("id"), overdue=Count("id", filter=overdue_q(today=today))).order_by())
-    overdue_now = list(task_status_filter(report_tasks(tasks=ServiceTask.objects.all(), **in_scope), status="",
-                                          overdue=True, today=today)
+    overdue_now = list(task_status_filter(report_tasks(tasks=ServiceTask.objects.all(), unit_ids=unit_ids,
+                                                       assignee_id=assignee_id), status="", overdue=True, today=today)
                        .values("assignee").annotate(n=Count("id")).order_by("-n")[:20])
     # Parameters of the task list (report=1: the tasks as reports count them) and of the compliance page.
     scope_params = {"org": scope.org_unit.code} if scope.org_unit is not None and scope.maintainer is None else {}

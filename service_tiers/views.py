@@ -182,11 +182,13 @@ def _task_list(request: HttpRequest, *, mine: bool) -> HttpResponse:
     can_reassign = not mine and user.has_perm("crm.handover_customers")
     query = request.GET.copy()
     query.pop("page", None)
+    report_shown = filters.report and form.is_bound and form.is_valid()
     return render(request, "service_tiers/team_tasks.html", {
         "form": form, "page_obj": page, "today": today, "can_reassign": can_reassign, "page_query": query.urlencode(),
-        "mine": mine, "report": filters.report and form.is_bound and form.is_valid(),
+        "mine": mine, "report": report_shown,
         "kind_label": dict(ServiceTask.Kind.choices).get(filters.kind, ""),
-        "counts": [] if mine else selectors.team_counts(user=user, today=today),
+        # Today's counts per assignee belong to the working list, not to a figure's drill-down.
+        "counts": [] if mine or report_shown else selectors.team_counts(user=user, today=today),
         "targets": list(selectors.reassign_targets(user=user)) if can_reassign else [],
     })
 
