@@ -106,7 +106,8 @@ def org_subtree_customers(*, user) -> QuerySet:
 
 
 def month_snapshot_scope(*, user, unit: str = "assignments__org_unit", maintainer: str = "assignments__maintainer",
-                         origin: str | None = "origin_maintainer") -> Q | None:
+                         origin: str | None = "origin_maintainer", month=None, staff_filter: str | None = None
+                         ) -> Q | None:
     """The reader's scope over a closed month's *snapshot*: the rows a month drill-down may list.
 
     A month's figures count the unit and maintainer recorded at that close (the report scope of
@@ -122,6 +123,12 @@ def month_snapshot_scope(*, user, unit: str = "assignments__org_unit", maintaine
     joins ``assignments``; the task list passes ``org_unit``/``assignee``). Apply the result in the *same*
     ``filter()`` as the month's condition, so it reads the month's row and adds no join. Customers listed
     this way but outside the reader's current scope are shown without a 360 link (``visible_ids_among``).
+
+    With ``month`` (the customer list), an RM's scope is the literal ids of their customers of that month
+    (one small query first): ``maintainer = X OR origin = X`` across the assignment and the customer made
+    PostgreSQL join every customer to every assignment of the month (the ``_scope`` trick above, again).
+    ``staff_filter``: the list's own maintainer or credit filter (``m_maintainer``/``m_credit``); when it is
+    the RM themselves, every row it selects is already theirs, so nothing is added (an RM's dashboard links).
     """
     if not user.is_authenticated or not user.is_active:
         return None
@@ -131,6 +138,14 @@ def month_snapshot_scope(*, user, unit: str = "assignments__org_unit", maintaine
             return Q()
         return Q(**{f"{unit}__in": user.org_unit.subtree_ids})
     if names & set(roles.MAINTAINER_ROLES):
+        if staff_filter is not None and staff_filter == str(user.pk):
+            return Q()
+        if month is not None and origin is not None:
+            maintained = Customer.objects.filter(assignments__month=month, assignments__maintainer=user)
+            credited = Customer.objects.filter(origin_maintainer=user)
+            ids = maintained.order_by().values_list("pk", flat=True).union(
+                credited.order_by().values_list("pk", flat=True))
+            return Q(pk__in=list(ids))
         scope = Q(**{maintainer: user})
         if origin is not None:
             scope |= Q(**{origin: user})

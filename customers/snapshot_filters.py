@@ -124,11 +124,16 @@ class MonthSnapshotFilterSet(django_filters.FilterSet):
         snapshot — the snapshot scope is then applied with the month's join (``filter_queryset``)."""
         if not self.month_scope or not self.form.cleaned_data.get("month"):
             return queryset
-        scope = month_snapshot_scope(user=self.request.user)
+        data = self.form.cleaned_data
+        scope = month_snapshot_scope(user=self.request.user, month=data["month"],
+                                     staff_filter=data.get("m_maintainer") or data.get("m_credit"))
         if scope is None:
             return queryset.none()
         self._snapshot_scope = scope
-        return Customer.objects.all()
+        # Every customer has its standing row; saying so makes the join inner, so the list's default order
+        # (the standing's AUM index) can drive the page as it does for today's scope (a left join sorted
+        # every customer of the month: 260 ms instead of 5 ms for HQ's first page at 100,000).
+        return Customer.objects.filter(standing__isnull=False)
 
     def filter_snapshot_later(self, queryset, name, value):
         # Applied together in filter_queryset: each separate filter() would join the month's assignments again.
