@@ -264,7 +264,7 @@ class CustomerFilter(MonthSnapshotFilterSet):
 
     def filter_queryset(self, queryset):
         # The default order first; a valid ``sort`` replaces it.
-        queryset = customer_order(customers=queryset, sort=None)
+        queryset = customer_order(customers=self.month_base(queryset), sort=None)
         return super().filter_queryset(queryset)
 
     def filter_q(self, queryset, name, value):

@@ -136,3 +136,56 @@ def org_subtree_customers(*, user) -> QuerySet:
     if not user.is_authenticated or not user.org_unit_id:
         return Customer.objects.none()
     return visible_customers(user=user).filter(org_unit__path__startswith=user.org_unit.path)
+
+
+def month_snapshot_scope(*, user, unit: str = "assignments__org_unit", maintainer: str = "assignments__maintainer",
+                         origin: str | None = "origin_maintainer", month=None, staff_filter: str | None = None
+                         ) -> Q | None:
+    """The reader's scope over a closed month's *snapshot*: the rows a month drill-down may list.
+
+    A month's figures count the unit and maintainer recorded at that close (the report scope of
+    ``reports.scope``), so its drill-down lists must read the same snapshot, not today's books, or a handover
+    out of the unit since the close would make the list shorter than the figure. The rule (docs/reports.md):
+
+    * 网点主任 / 管理层 / 审计 — rows whose recorded unit is in their subtree (HQ: every row);
+    * 客户经理 / 理财经理 — rows they were recorded as maintaining, plus (``origin``) the customers whose
+      business is credited to them (初始维护人), wherever booked;
+    * anybody else — nothing (``None``).
+
+    ``unit``/``maintainer`` name the snapshot's columns as seen from the queried model (the customer list
+    joins ``assignments``; the task list passes ``org_unit``/``assignee``). Apply the result in the *same*
+    ``filter()`` as the month's condition, so it reads the month's row and adds no join. Customers listed
+    this way but outside the reader's current scope are shown without a 360 link (``visible_ids_among``).
+
+    With ``month`` (the customer list), an RM's scope is the literal ids of their customers of that month
+    (one small query first): ``maintainer = X OR origin = X`` across the assignment and the customer made
+    PostgreSQL join every customer to every assignment of the month (the ``_scope`` trick above, again).
+    ``staff_filter``: the list's own maintainer or credit filter (``m_maintainer``/``m_credit``); when it is
+    the RM themselves, every row it selects is already theirs, so nothing is added (an RM's dashboard links).
+    """
+    if not user.is_authenticated or not user.is_active:
+        return None
+    names = roles.role_names(user)
+    if user.org_unit_id and names & set(roles.ORG_SCOPE_ROLES):
+        if user.org_unit.parent_id is None:
+            return Q()
+        return Q(**{f"{unit}__in": user.org_unit.subtree_ids})
+    if names & set(roles.MAINTAINER_ROLES):
+        if staff_filter is not None and staff_filter == str(user.pk):
+            return Q()
+        if month is not None and origin is not None:
+            maintained = Customer.objects.filter(assignments__month=month, assignments__maintainer=user)
+            credited = Customer.objects.filter(origin_maintainer=user)
+            ids = maintained.order_by().values_list("pk", flat=True).union(
+                credited.order_by().values_list("pk", flat=True))
+            return Q(pk__in=list(ids))
+        scope = Q(**{maintainer: user})
+        if origin is not None:
+            scope |= Q(**{origin: user})
+        return scope
+    return None
+
+
+def visible_ids_among(*, user, ids) -> set[int]:
+    """Which of ``ids`` the user may open today (a month drill-down also lists customers since moved away)."""
+    return set(visible_customers(user=user).filter(pk__in=list(ids)).values_list("pk", flat=True))

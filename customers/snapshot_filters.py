@@ -20,6 +20,7 @@ from crm import months
 from crm.models import OrgUnit
 
 from .models import Customer
+from .scoping import month_snapshot_scope
 from .selectors import visible_org_units
 from .tiers import AssetTier, CorporateClass, CorporateSize, DepositClass, MaintenanceBand, ValueSegment
 
@@ -104,11 +105,38 @@ class MonthSnapshotFilterSet(django_filters.FilterSet):
                 "m_corporate_size", "m_deposit_class", "m_corporate_class", "m_prev_asset_tier",
                 "m_prev_value_segment", "m_profit_decile", "m_stability_decile"]
 
-    def __init__(self, data=None, *args, user, **kwargs):
-        """``user`` is the viewer: the choices offered are within what they may see (not the request: a
-        bulk action or a report link builds the same filter without one)."""
+    def __init__(self, data=None, *args, user, month_scope: bool = False, **kwargs):
+        """``user`` is the viewer: the choices offered are within what they may see (not the request: a bulk
+        action or a report link builds the same filter without one). ``month_scope``: a valid ``month`` lists
+        that month's snapshot within the reader's report scope (``customers.scoping.month_snapshot_scope``)
+        instead of today's visible customers — the list and the export of a drill-down; bulk actions leave it
+        off, so they only ever touch customers visible today."""
         super().__init__(data, *args, **kwargs)
+        self.user = user
         self.filters["m_org"].queryset = visible_org_units(user=user)
+        self.month_scope = month_scope
+        self._snapshot_scope: Q | None = None
+
+    @property
+    def month_scope_active(self) -> bool:
+        """The list shows a month's snapshot (some rows may be outside the reader's scope today)."""
+        return self._snapshot_scope is not None
+
+    def month_base(self, queryset: QuerySet) -> QuerySet:
+        """The queryset to filter: ``queryset`` (today's scope), or every customer when a valid month lists its
+        snapshot — the snapshot scope is then applied with the month's join (``filter_queryset``)."""
+        if not self.month_scope or not self.form.cleaned_data.get("month"):
+            return queryset
+        data = self.form.cleaned_data
+        scope = month_snapshot_scope(user=self.user, month=data["month"],
+                                     staff_filter=data.get("m_maintainer") or data.get("m_credit"))
+        if scope is None:
+            return queryset.none()
+        self._snapshot_scope = scope
+        # Every customer has its standing row; saying so makes the join inner, so the list's default order
+        # (the standing's AUM index) can drive the page as it does for today's scope (a left join sorted
+        # every customer of the month: 260 ms instead of 5 ms for HQ's first page at 100,000).
+        return Customer.objects.filter(standing__isnull=False)
 
     def filter_snapshot_later(self, queryset, name, value):
         # Applied together in filter_queryset: each separate filter() would join the month's assignments again.
@@ -125,7 +153,7 @@ class MonthSnapshotFilterSet(django_filters.FilterSet):
             if "month" not in self.form.errors:
                 self.form.add_error(None, _("月结筛选条件须同时指定月份（month=YYYY-MM），已忽略。"))
             return queryset
-        return snapshot_filter(customers=queryset, month=month, **data)
+        return snapshot_filter(customers=queryset, month=month, scope=self._snapshot_scope, **data)
 
     @property
     def snapshot_summary(self) -> list[tuple[str, str]]:
@@ -148,13 +176,16 @@ class MonthSnapshotFilterSet(django_filters.FilterSet):
         return result
 
 
-def snapshot_filter(*, customers: QuerySet[Customer], month: dt.date, m_org=None, m_maintainer=None,
+def snapshot_filter(*, customers: QuerySet[Customer], month: dt.date, scope: Q | None = None, m_org=None, m_maintainer=None,
                     m_credit=None, m_kind=None, m_asset_tier=None, m_value_segment=None, m_band=None,
                     m_corporate_size=None, m_deposit_class=None, m_corporate_class=None, m_prev_asset_tier=None,
                     m_prev_value_segment=None, m_profit_decile=None, m_stability_decile=None) -> QuerySet[Customer]:
-    """``customers`` narrowed to those whose ``month`` assignment matches (one join; one more for ``m_prev_*``)."""
+    """``customers`` narrowed to those whose ``month`` assignment matches (one join; one more for ``m_prev_*``);
+    ``scope`` (``month_snapshot_scope``) is a condition on that same assignment row."""
     a = "assignments__"
     where = Q(**{f"{a}month": month})
+    if scope is not None:
+        where &= scope
     if m_org is not None:
         where &= Q(**{f"{a}org_unit__in": m_org.subtree_ids})
     if m_maintainer:

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from crm.client_ip import request_client_ip
 from customers.masking import mask_id_number, mask_mobile
-from customers.scoping import editable_customers, visible_customers, visible_standings
+from customers.scoping import editable_customers, visible_customers, visible_ids_among, visible_standings
 
 from .exports import ExportTooLarge, customer_list_export
 from .filters import DEFAULT_SORT, CustomerFilter
@@ -79,7 +79,7 @@ def _masked_query(q: str, shape: str) -> str:
 def customer_export(request: HttpRequest) -> HttpResponse:
     """/customers/export.xlsx: the list as filtered on screen (same scope, masked), as an Excel file."""
     customer_filter = CustomerFilter(_search_params(request), queryset=visible_customers(user=request.user),
-                                     user=request.user)
+                                     user=request.user, month_scope=True)
     customers = customer_filter.qs  # validates the form; invalid filters are ignored, as on the page
     filters = {key: value for key, value in customer_filter.form.cleaned_data.items() if value not in (None, "", [])}
     # A searched ID or mobile is not written into the access log in full.
@@ -153,7 +153,8 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         # Typed into the address bar or an old bookmark: move it out of the URL at once.
         return redirect(f"{request.path}?{_tokenized(request, request.GET).urlencode()}")
     params = _search_params(request)
-    customer_filter = CustomerFilter(params, queryset=visible_customers(user=request.user), user=request.user)
+    customer_filter = CustomerFilter(params, queryset=visible_customers(user=request.user), user=request.user,
+                                     month_scope=True)
     customers = customer_filter.qs
     standings = customer_filter.standings(visible_standings(user=request.user))
     result = customer_page(customers=customers, page=request.GET.get("page"), standings=standings)
@@ -167,8 +168,11 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         carry.pop(name, None)
     current_sort = customer_filter.form.cleaned_data.get("sort") or DEFAULT_SORT
     corporate = customer_filter.form.cleaned_data.get("kind") in (Customer.Kind.CORPORATE, Customer.Kind.INSTITUTION)
+    # A month drill-down also lists that close's customers since moved out of the reader's scope: no 360 link.
+    snapshot = customer_filter.month_scope_active
     context = {
         "corporate_view": corporate,
+        "openable": visible_ids_among(user=request.user, ids=[c.pk for c in result.page]) if snapshot else None,
         "filter": customer_filter,
         "form": customer_filter.form,
         "page_obj": result.page,

@@ -54,6 +54,7 @@ from customers.models import Customer
 from customers.tiers import AssetTier, CorporateClass, CorporateSize, DepositClass, MaintenanceBand, ValueSegment
 from segmentation.models import MonthClose
 from service_tiers.models import ServiceTask
+from service_tiers.task_figures import COUNTED, overdue_q, report_tasks, task_status_filter
 
 from .models import MigrationAggregate, ScoreAggregate, TierAggregate
 from .scope import ReportScope
@@ -167,6 +168,24 @@ class LeagueRow:
     tasks_overdue: int = 0
     filters: dict = field(default_factory=dict)
     credited_filters: dict = field(default_factory=dict)
+    task_filters: dict = field(default_factory=dict)  # the task list's parameters of this person's month tasks
+    compliance_filters: dict = field(default_factory=dict)  # the compliance page's, for those not followed up
+
+    @property
+    def tasks_total_filters(self) -> dict:
+        return {**self.task_filters, "status": COUNTED}
+
+    @property
+    def tasks_done_filters(self) -> dict:
+        return {**self.task_filters, "status": str(ServiceTask.Status.DONE)}
+
+    @property
+    def tasks_overdue_filters(self) -> dict:
+        return {**self.task_filters, "status": str(ServiceTask.Status.OPEN), "overdue": "on"}
+
+    @property
+    def not_contacted(self) -> int:
+        return self.in_programme - self.contacted
 
     @property
     def tier_links(self) -> list[tuple[str, int, Decimal, dict]]:
@@ -200,19 +219,40 @@ class TaskSummary:
     cancelled: int = 0
     overdue: int = 0
     by_kind: list[tuple[str, str, int, int]] = field(default_factory=list)  # (code, label, total, done)
+    filters: dict = field(default_factory=dict)  # the task list's parameters of the month's tasks in scope
 
     @property
     def completion(self) -> Decimal | None:
         return _percent(self.done, self.total - self.cancelled)
 
+    @property
+    def links(self) -> dict[str, dict]:
+        """Task-list parameters of each figure: total (cancelled included), done, open, overdue."""
+        return {"total": self.filters, "done": {**self.filters, "status": str(ServiceTask.Status.DONE)},
+                "open": {**self.filters, "status": str(ServiceTask.Status.OPEN)},
+                "overdue": {**self.filters, "status": str(ServiceTask.Status.OPEN), "overdue": "on"}}
+
+    @property
+    def kind_links(self) -> list[tuple[str, int, int, dict, dict]]:
+        """(label, total, done, list parameters of the total, of the done) per task kind."""
+        return [(label, total, done, {**self.filters, "kind": code, "status": COUNTED},
+                 {**self.filters, "kind": code, "status": str(ServiceTask.Status.DONE)})
+                for code, label, total, done in self.by_kind]
+
 
 @dataclass
 class Alerts:
-    overdue_by_assignee: list[tuple[str, int]] = field(default_factory=list)
+    # (name, open tasks overdue today, the task list's parameters of exactly those tasks)
+    overdue_by_assignee: list[tuple[str, int, dict]] = field(default_factory=list)
     low_compliance: list[LeagueRow] = field(default_factory=list)
     inactive_staff: list[tuple[str, dt.datetime | None]] = field(default_factory=list)
     in_programme: int = 0
     contacted: int = 0
+    compliance_filters: dict = field(default_factory=dict)  # the compliance page's, for those not followed up
+
+    @property
+    def not_contacted(self) -> int:
+        return self.in_programme - self.contacted
 
     @property
     def compliance(self) -> Decimal | None:
@@ -242,6 +282,11 @@ class ReportDataset:
     league: list[LeagueRow]
     tasks: TaskSummary
     alerts: Alerts
+
+    @property
+    def task_list(self) -> str:
+        """URL name of the task list the task figures drill down to: an RM's own, or the team's."""
+        return "service_tiers:my_tasks" if self.scope.maintainer is not None else "service_tiers:team_tasks"
 
 
 def _percent(part: int, whole: int) -> Decimal | None:
@@ -449,13 +494,20 @@ def _people(*, month: dt.date, previous: dt.date, scope: ReportScope, base: dict
     credited = (TierAggregate.objects.filter(month=month, credit_maintainer=scope.maintainer)
                 if scope.maintainer is not None else _scoped(TierAggregate.objects.filter(month=month), scope))
     credited = (credited.values("credit_maintainer").annotate(n=Sum("customer_count"), aum=Sum("aum_sum")).order_by())
-    tasks = _scoped_tasks(ServiceTask.objects.filter(due_date__gte=month, due_date__lt=add_months(month, 1)), scope)
+    # The task figures' definition lives in service_tiers.task_figures, shared with the task list they link to.
+    unit_ids = scope.org_unit.subtree_ids if scope.org_unit is not None and scope.maintainer is None else None
+    assignee_id = scope.maintainer.pk if scope.maintainer is not None else None
+    tasks = report_tasks(tasks=ServiceTask.objects.all(), month=month, unit_ids=unit_ids, assignee_id=assignee_id)
     task_rows = list(tasks.values("assignee", "kind", "status")
-                     .annotate(n=Count("id"), overdue=Count("id", filter=Q(status=ServiceTask.Status.OPEN,
-                                                                             due_date__lt=today)))
-                     .order_by())
-    overdue_now = list(_scoped_tasks(ServiceTask.objects.filter(status=ServiceTask.Status.OPEN, due_date__lt=today),
-                                     scope).values("assignee").annotate(n=Count("id")).order_by("-n")[:20])
+                     .annotate(n=Count("id"), overdue=Count("id", filter=overdue_q(today=today))).order_by())
+    overdue_now = list(task_status_filter(report_tasks(tasks=ServiceTask.objects.all(), unit_ids=unit_ids,
+                                                       assignee_id=assignee_id), status="", overdue=True, today=today)
+                       .values("assignee").annotate(n=Count("id")).order_by("-n")[:20])
+    # Parameters of the task list (report=1: the tasks as reports count them) and of the compliance page.
+    scope_params = {"org": scope.org_unit.code} if scope.org_unit is not None and scope.maintainer is None else {}
+    month_tasks = {"report": "1", "month": f"{month:%Y-%m}", **scope_params}
+    # RMs have no compliance page: their compliance figures are not links.
+    compliance = None if scope.maintainer is not None else {"month": f"{month:%Y-%m}", **scope_params}
 
     league: dict[int | None, LeagueRow] = {}
 
@@ -464,9 +516,13 @@ def _people(*, month: dt.date, previous: dt.date, scope: ReportScope, base: dict
             league[pk] = LeagueRow(maintainer_id=pk, name="",
                                    by_tier={code: (0, ZERO) for code in AssetTier.values},
                                    filters={**base, "m_maintainer": str(pk) if pk else "none"},
-                                   # An RM cannot list customers they originated but no longer maintain.
-                                   credited_filters={} if scope.maintainer is not None
-                                   else {**base, "m_credit": str(pk) if pk else "none"})
+                                   # An RM's credited customers are counted bank-wide (not within their book):
+                                   # the month drill-down lists them by the snapshot (customers.scoping).
+                                   credited_filters={"month": base["month"], "m_credit": str(pk)}
+                                   if scope.maintainer is not None else {**base, "m_credit": str(pk) if pk else "none"},
+                                   task_filters={**month_tasks, "assignee": str(pk)} if pk else {},
+                                   compliance_filters={**compliance, "maintainer": str(pk)}
+                                   if compliance is not None and pk else {})
         return league[pk]
 
     for r in rows:
@@ -487,7 +543,7 @@ def _people(*, month: dt.date, previous: dt.date, scope: ReportScope, base: dict
         target = row(r["credit_maintainer"])
         target.credited_customers += r["n"]
         target.credited_aum += _money(r["aum"])
-    summary = TaskSummary()
+    summary = TaskSummary(filters=month_tasks)
     kinds: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for r in task_rows:
         target = row(r["assignee"])
@@ -518,22 +574,17 @@ def _people(*, month: dt.date, previous: dt.date, scope: ReportScope, base: dict
         ordered = [r for r in ordered if r.maintainer_id == scope.maintainer.pk] or [row(scope.maintainer.pk)]
         ordered[0].name = scope.maintainer.display_name
     alerts = Alerts(
-        overdue_by_assignee=[(users.get(r["assignee"], ""), r["n"]) for r in overdue_now],
+        overdue_by_assignee=[(users.get(r["assignee"], ""), r["n"],
+                              {"report": "1", **scope_params, "assignee": str(r["assignee"]), "status": "open",
+                               "overdue": "on"}) for r in overdue_now],
         low_compliance=sorted((r for r in ordered if r.in_programme and r.contacted < r.in_programme),
                               key=lambda r: r.compliance or 0)[:20],
         inactive_staff=_inactive_staff(scope=scope, today=today),
         in_programme=sum(r.in_programme for r in ordered),
         contacted=sum(r.contacted for r in ordered),
+        compliance_filters=compliance or {},
     )
     return {"league": ordered, "tasks": summary, "alerts": alerts}
-
-
-def _scoped_tasks(queryset: QuerySet, scope: ReportScope) -> QuerySet:
-    if scope.maintainer is not None:
-        return queryset.filter(assignee=scope.maintainer)
-    if scope.org_unit is not None:
-        return queryset.filter(org_unit__in=scope.org_unit.subtree_ids)
-    return queryset
 
 
 def _staff_names(pks: set[int]) -> dict[int, str]:

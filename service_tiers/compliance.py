@@ -7,7 +7,11 @@
 * RM book size against the standard (500–800 by default).
 
 The programme of a month is the month's assignments (maintenance band, maintainer, unit) once the month
-is closed, and the customers' current standing (the latest close) before that. These functions are the
+is closed, and the customers' current standing (the latest close) before that. A closed month is read as
+its report counted it (reports.aggregates, the dashboard's compliance figures): the reader's scope over the
+close's snapshot (``customers.scoping.month_snapshot_scope``: customers since handed over out of the unit
+still count where they were) and the contacts logged by the close (a contact for that month logged later
+counts once the month is closed again). These functions are the
 ones the dashboards call (reports): each returns plain rows with a constant number of queries.
 """
 
@@ -23,8 +27,8 @@ from django.utils import timezone
 
 from crm import roles
 from crm.models import OrgUnit, User
-from customers.models import ContactLog, CustomerStanding
-from customers.scoping import visible_customers
+from customers.models import ContactLog, Customer, CustomerStanding
+from customers.scoping import month_snapshot_scope, visible_customers
 from segmentation.models import Assignment, MonthClose
 
 from .models import ServiceTask, StandardVersion, VisitRole, VisitStandard
@@ -52,19 +56,25 @@ def programme_rows(*, month: dt.date, user: User | None = None, org_unit_ids: li
     ``maintainer_id``, ``org_unit_id`` and ``contacted``: a contact logged in the month), optionally within
     the user's scope, some units (subtrees not expanded: pass ``unit.subtree_ids``) or some maintainers."""
     start, end = month_bounds(month)
-    if MonthClose.objects.filter(month=start, state=MonthClose.State.CLOSED).exists():
+    contacts = ContactLog.objects.filter(customer_id=OuterRef("customer_id"), contacted_on__gte=start,
+                                         contacted_on__lte=end)
+    close = MonthClose.objects.filter(month=start, state=MonthClose.State.CLOSED).only("closed_at").first()
+    if close is not None:
         rows = Assignment.objects.filter(month=start).exclude(maintenance_band="")
+        if user is not None:
+            scope = month_snapshot_scope(user=user, unit="org_unit", maintainer="maintainer", origin=None)
+            rows = rows.none() if scope is None else rows.filter(scope)
+        if close.closed_at is not None:
+            contacts = contacts.filter(created_at__lte=close.closed_at)
     else:
         rows = CustomerStanding.objects.exclude(maintenance_band="")
-    if user is not None:
-        rows = rows.filter(customer_id__in=visible_customers(user=user).values("pk"))
+        if user is not None:
+            rows = rows.filter(customer_id__in=visible_customers(user=user).values("pk"))
     if org_unit_ids is not None:
         rows = rows.filter(org_unit_id__in=org_unit_ids)
     if maintainer_ids is not None:
         rows = rows.filter(maintainer_id__in=maintainer_ids)
-    contacted = Exists(ContactLog.objects.filter(customer_id=OuterRef("customer_id"), contacted_on__gte=start,
-                                                 contacted_on__lte=end))
-    return rows.annotate(contacted=contacted).order_by()
+    return rows.annotate(contacted=Exists(contacts)).order_by()
 
 
 @dataclass
@@ -113,14 +123,17 @@ def compliance_total(*, month: dt.date, user: User | None = None, org_unit_ids: 
 
 
 def customers_without_followup(*, month: dt.date, user: User, maintainer_id: int | None = None,
-                               limit: int = 100) -> list:
+                               org_unit_ids: list[int] | None = None, limit: int = 100) -> list:
     """Programme customers of ``month`` in the user's scope with no logged contact in the month (first
-    ``limit``, by customer number), with their maintainer and unit (one query)."""
-    rows = programme_rows(month=month, user=user,
+    ``limit``, by customer number), with their maintainer and unit, and ``openable`` (in the user's scope
+    today: a closed month also lists customers handed over out of it since). One query; how many there are
+    in all is ``compliance_total(...).missing`` with the same arguments."""
+    rows = programme_rows(month=month, user=user, org_unit_ids=org_unit_ids,
                           maintainer_ids=[maintainer_id] if maintainer_id is not None else None)
     missing = rows.filter(contacted=False).values("customer_id")
-    return list(visible_customers(user=user).filter(pk__in=missing).select_related("maintainer", "org_unit")
-                .order_by("customer_no")[:limit])
+    openable = Exists(visible_customers(user=user).filter(pk=OuterRef("pk")))
+    return list(Customer.objects.filter(pk__in=missing).annotate(openable=openable)
+                .select_related("maintainer", "org_unit").order_by("customer_no")[:limit])
 
 
 def idle_staff(*, user: User, day: dt.date | None = None, days: int | None = None) -> list[User]:

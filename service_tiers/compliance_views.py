@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm import months
+from crm.models import OrgUnit
 
 from . import compliance
 
@@ -40,13 +41,26 @@ def compliance_page(request: HttpRequest) -> HttpResponse:
         else:
             messages.error(request, _("客户经理参数无效：%(value)s") % {"value": raw_maintainer[:20]})
     user = request.user
+    # ``org``: a unit of the reader's subtree (a dashboard's unit), narrowing every figure of the page.
+    unit = None
+    raw_org = request.GET.get("org", "").strip()
+    if raw_org:
+        unit = (OrgUnit.objects.filter(code=raw_org[:32], path__startswith=user.org_unit.path).first()
+                if user.org_unit_id and "\x00" not in raw_org else None)
+        if unit is None:
+            messages.error(request, _("机构 %(code)s 不在您的查看范围内，显示全部机构") % {"code": raw_org[:20]})
+    units = {"org_unit_ids": unit.subtree_ids} if unit is not None else {}
+    missing_total = compliance.compliance_total(
+        month=month, user=user, maintainer_ids=[maintainer_id] if maintainer_id is not None else None, **units)
     context = {
         "month": month,
-        "total": compliance.compliance_total(month=month, user=user),
-        "by_rm": compliance.compliance_rates(month=month, user=user, group_by="maintainer"),
-        "by_unit": compliance.compliance_rates(month=month, user=user, group_by="org_unit"),
+        "unit": unit,
+        "total": compliance.compliance_total(month=month, user=user, **units),
+        "by_rm": compliance.compliance_rates(month=month, user=user, group_by="maintainer", **units),
+        "by_unit": compliance.compliance_rates(month=month, user=user, group_by="org_unit", **units),
         "missing": compliance.customers_without_followup(month=month, user=user, maintainer_id=maintainer_id,
-                                                         limit=MISSING_ON_PAGE),
+                                                         limit=MISSING_ON_PAGE, **units),
+        "missing_count": missing_total.missing,
         "missing_limit": MISSING_ON_PAGE,
         "maintainer_id": maintainer_id,
         "idle": compliance.idle_staff(user=user, day=today),

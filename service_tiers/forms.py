@@ -5,9 +5,11 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from crm import months
 from customers.models import ContactLog
 
 from .models import ServiceTask
+from .task_figures import COUNTED
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -42,15 +44,40 @@ class TaskReassignForm(_Versioned):
 
 
 class TeamFilterForm(forms.Form):
+    """The task list's filters; ``report``/``month``/``org``/``kind`` come from a dashboard figure's link
+    (service_tiers.task_figures) and travel as hidden fields when the reader changes the visible ones."""
+
     assignee = forms.ModelChoiceField(label=_("负责人"), queryset=None, required=False, empty_label=_("全部"),
                                       widget=forms.Select(attrs={"class": "form-select form-select-sm"}))
     status = forms.ChoiceField(label=_("状态"), required=False, widget=forms.Select(attrs={"class": "form-select form-select-sm"}))
     overdue = forms.BooleanField(label=_("只看逾期"), required=False)
+    report = forms.BooleanField(label=_("按报表口径"), required=False, widget=forms.HiddenInput)
+    month = forms.CharField(label=_("到期月份"), required=False, max_length=7, widget=forms.HiddenInput)
+    org = forms.ModelChoiceField(label=_("任务所属机构"), queryset=None, required=False, to_field_name="code",
+                                 widget=forms.HiddenInput,
+                                 error_messages={"invalid_choice": _("请选择您可查看范围内的机构。")})
+    kind = forms.ChoiceField(label=_("任务类型"), required=False, widget=forms.HiddenInput,
+                             choices=[("", ""), *ServiceTask.Kind.choices],
+                             error_messages={"invalid_choice": _("任务类型无效。")})
 
-    def __init__(self, *args, assignees, **kwargs):
+    def __init__(self, *args, assignees, units, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = assignees
-        self.fields["status"].choices = [("", _("全部")), *ServiceTask.Status.choices]
+        if assignees is None:  # an RM's own tasks: nobody else to choose
+            del self.fields["assignee"]
+        else:
+            self.fields["assignee"].queryset = assignees
+            self.fields["assignee"].error_messages["invalid_choice"] = _("负责人不在您的查看范围内。")
+        self.fields["org"].queryset = units
+        self.fields["status"].choices = [("", _("全部")), (COUNTED, _("未取消")), *ServiceTask.Status.choices]
+
+    def clean_month(self):
+        raw = self.cleaned_data["month"]
+        if not raw:
+            return None
+        try:
+            return months.month_parse(raw)
+        except months.MonthFormatError as exc:
+            raise forms.ValidationError(str(exc)) from None
 
 
 class BulkFollowUpForm(forms.Form):

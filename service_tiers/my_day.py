@@ -14,19 +14,20 @@ import datetime as dt
 from dataclasses import dataclass, field
 from itertools import groupby
 
-from django.db.models import Case, Count, DateField, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, Count, DateField, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 
 from crm import roles
 from crm.models import User
 from customers.access_selectors import handover_receivers, handover_sources
 from customers.models import ContactLog, Customer, CustomerStanding
-from customers.scoping import Scope, customer_scope
+from customers.scoping import Scope, customer_scope, month_snapshot_scope, visible_standings
 from customers.tiers import AssetTier, ValueSegment
 from segmentation.models import MonthClose, TierChange
 
 from .models import ServiceTask
 from .scripts import PRODUCTS, script_render
+from .task_figures import report_tasks, task_status_filter
 
 OPEN = ServiceTask.Status.OPEN
 # My day lists at most this many open tasks (overdue + today + this week); the rest are on the task list.
@@ -233,10 +234,17 @@ class TeamFilters:
     assignee_id: int | None = None
     status: str = OPEN
     overdue_only: bool = False
+    # A report figure's drill-down (``report=1``): the tasks as the dashboard counts them (report_task_list).
+    report: bool = False
+    month: dt.date | None = None
+    unit_ids: list[int] | None = None
+    kind: str = ""
 
 
 def team_tasks(*, user: User, today: dt.date, filters: TeamFilters) -> QuerySet[ServiceTask]:
     """The tasks of the branch head's subtree (by the task's unit, within the customer scope), filtered."""
+    if filters.report:
+        return report_task_list(user=user, today=today, filters=filters)
     tasks = tasks_visible(user=user).filter(org_unit__path__startswith=user.org_unit.path)
     if filters.assignee_id:
         tasks = tasks.filter(assignee_id=filters.assignee_id)
@@ -271,3 +279,33 @@ def reassign_targets(*, user: User) -> QuerySet[User]:
 def team_assignees(*, user: User) -> QuerySet[User]:
     """Staff of the branch head's subtree, active or not (the assignee filter of the team's task list)."""
     return handover_sources(by=user)
+
+
+def tasks_reportable(*, user: User) -> QuerySet[ServiceTask]:
+    """The tasks the reader's reports count: by the task's unit (stamped at creation) within a head's subtree,
+    or an RM's own — ``customers.scoping.month_snapshot_scope``, so tasks of customers handed over out of
+    the unit since still count where the work was done (their customers are then shown without a link)."""
+    scope = month_snapshot_scope(user=user, unit="org_unit", maintainer="assignee", origin=None)
+    return ServiceTask.objects.none() if scope is None else ServiceTask.objects.filter(scope)
+
+
+def report_task_list(*, user: User, today: dt.date, filters: TeamFilters) -> QuerySet[ServiceTask]:
+    """The list behind a task figure of the dashboard: ``service_tiers.task_figures``' definitions on the
+    reader's reportable tasks, with ``openable`` (the customer is in the reader's scope today) on each row."""
+    tasks = report_tasks(tasks=tasks_reportable(user=user), month=filters.month, unit_ids=filters.unit_ids,
+                         assignee_id=filters.assignee_id)
+    if filters.kind:
+        tasks = tasks.filter(kind=filters.kind)
+    tasks = task_status_filter(tasks, status=filters.status, overdue=filters.overdue_only, today=today)
+    return (tasks.annotate(openable=Exists(visible_standings(user=user).filter(customer_id=OuterRef("customer_id"))))
+            .select_related("customer", "assignee", "org_unit").order_by("due_date", "id"))
+
+
+def report_assignees(*, user: User, requested: str | None) -> QuerySet[User]:
+    """The assignee choices of a report drill-down: the subtree's staff, plus the requested person when they
+    hold a task the reader's reports count (a task handed over with its customer to another unit)."""
+    extra = Q(pk__in=[])
+    if requested and requested.isdigit() and len(requested) < 12:
+        extra = Q(pk=int(requested), pk__in=tasks_reportable(user=user).filter(assignee_id=int(requested))
+                  .values("assignee_id")[:1])
+    return User.objects.filter(Q(pk__in=team_assignees(user=user).values("pk")) | extra)

@@ -10,6 +10,7 @@ urlpatterns: list = [
     path("tasks/<int:pk>/<slug:action>/", views.task_action, name="task_action"),
     path("team/tasks/<int:pk>/reassign/", views.task_reassign, name="task_reassign"),
     path("team/tasks/", views.team_tasks, name="team_tasks"),
+    path("my-tasks/", views.my_tasks, name="my_tasks"),
     path("customers/new/", views.customer_create, name="customer_create"),
     path("customers/bulk/", views.customer_bulk, name="customer_bulk"),
 ]

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from crm import roles
 from crm.client_ip import request_client_ip
 from crm.errors import NotFound
+from crm.models import OrgUnit
 from customers.access_selectors import handover_receivers
 from customers.exports import ExportTooLarge, customer_list_export
 from customers.forms import CustomerCreateForm
@@ -140,28 +141,56 @@ def _org_head(request: HttpRequest) -> bool:
 
 @login_required
 def team_tasks(request: HttpRequest) -> HttpResponse:
-    """/team/tasks/: a branch head's (or HQ's, auditor's) tasks of their subtree by assignee and status."""
+    """/team/tasks/: a branch head's (or HQ's, auditor's) tasks of their subtree by assignee and status; with
+    ``report=1`` the tasks behind a dashboard figure (month, unit, assignee, status, overdue, kind)."""
     if not _org_head(request):
         raise NotFound
+    return _task_list(request, mine=False)
+
+
+@login_required
+def my_tasks(request: HttpRequest) -> HttpResponse:
+    """/my-tasks/: the reader's own tasks, any month and status — where an RM's dashboard task figures lead."""
+    return _task_list(request, mine=True)
+
+
+def _task_list(request: HttpRequest, *, mine: bool) -> HttpResponse:
+    user = request.user
     today = timezone.localdate()
-    form = TeamFilterForm(request.GET or None, assignees=selectors.team_assignees(user=request.user))
-    filters = selectors.TeamFilters()
+    report = mine or bool(request.GET.get("report"))
+    if mine:
+        assignees, units = None, OrgUnit.objects.none()
+    else:
+        assignees = (selectors.report_assignees(user=user, requested=request.GET.get("assignee")) if report
+                     else selectors.team_assignees(user=user))
+        units = OrgUnit.objects.filter(path__startswith=user.org_unit.path)
+    form = TeamFilterForm(request.GET or None, assignees=assignees, units=units)
+    filters = selectors.TeamFilters(report=mine)
     if form.is_bound:
         if form.is_valid():
             data = form.cleaned_data
-            filters = selectors.TeamFilters(assignee_id=data["assignee"].pk if data["assignee"] else None,
-                                            status=data["status"], overdue_only=data["overdue"])
+            filters = selectors.TeamFilters(
+                assignee_id=data["assignee"].pk if not mine and data["assignee"] else None,
+                status=data["status"], overdue_only=data["overdue"], report=report, month=data["month"],
+                unit_ids=data["org"].subtree_ids if data["org"] else None, kind=data["kind"])
         else:
-            messages.error(request, _("筛选条件无效，已显示全部待办任务。"))
-    page = Paginator(selectors.team_tasks(user=request.user, today=today, filters=filters),
+            messages.error(request, " ".join(e for errors in form.errors.values() for e in errors)
+                           + _("（筛选条件无效，已显示全部待办任务。）"))
+    if mine:
+        filters.assignee_id = user.pk
+    page = Paginator(selectors.team_tasks(user=user, today=today, filters=filters),
                      selectors.TEAM_PAGE_SIZE).get_page(request.GET.get("page"))
-    can_reassign = request.user.has_perm("crm.handover_customers")
+    can_reassign = not mine and user.has_perm("crm.handover_customers")
     query = request.GET.copy()
     query.pop("page", None)
+    report_shown = filters.report and form.is_bound and form.is_valid()
     return render(request, "service_tiers/team_tasks.html", {
-        "form": form, "page_obj": page, "counts": selectors.team_counts(user=request.user, today=today),
-        "today": today, "can_reassign": can_reassign, "page_query": query.urlencode(),
-        "targets": list(selectors.reassign_targets(user=request.user)) if can_reassign else [],
+        "form": form, "page_obj": page, "today": today, "can_reassign": can_reassign, "page_query": query.urlencode(),
+        "mine": mine, "report": report_shown,
+        "kind_label": dict(ServiceTask.Kind.choices).get(filters.kind, ""),
+        # Today's counts per assignee belong to the working list, not to a figure's drill-down.
+        "counts": [] if mine or report_shown else selectors.team_counts(user=user, today=today),
+        "targets": list(selectors.reassign_targets(user=user)) if can_reassign else [],
     })
 
 

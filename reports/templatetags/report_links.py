@@ -16,16 +16,24 @@ register = template.Library()
 _PLAIN = re.compile(r"[A-Za-z0-9_-]*")
 
 
+def _query(filters: dict) -> str:
+    if all(_PLAIN.fullmatch(str(value)) for value in filters.values()):
+        return "&".join(f"{key}={value}" for key, value in filters.items())
+    return urlencode(filters)
+
+
 @register.filter
 def drill(filters: dict) -> str:
     """The customer list URL for a dataset row's ``filters`` (empty when the figure has none)."""
+    return drill_to(filters, "customers:list")
+
+
+@register.filter
+def drill_to(filters: dict, url_name: str) -> str:
+    """The URL of the list ``url_name`` (the task list, the compliance page) for ``filters``; empty without."""
     if not filters:
         return ""
-    if all(_PLAIN.fullmatch(str(value)) for value in filters.values()):
-        query = "&".join(f"{key}={value}" for key, value in filters.items())
-    else:
-        query = urlencode(filters)
-    return f"{reverse('customers:list')}?{query}"
+    return f"{reverse(url_name)}?{_query(filters)}"
 
 
 @register.filter

@@ -111,6 +111,8 @@ RULES: dict[str, Rule] = {
         logged_in((403, 403), head=(302, 404), sysadmin=(404, 404)), method="POST", kwargs="task"
     ),
     "service_tiers:team_tasks": Rule(logged_in(404, head=200, hq=200, auditor=200)),
+    # Anybody's own tasks (an RM's dashboard task figures lead here); the parameters: test_drilldown_parameters….
+    "service_tiers:my_tasks": Rule(logged_in(200)),
     "service_tiers:customer_create": Rule(logged_in(403, rm=200, wm=200, head=200)),
     # The confirm page of a bulk export (GET); with no customer ticked every role is sent back to the list.
     "service_tiers:customer_bulk": Rule(logged_in(302), data={"action": "export"}),
@@ -360,3 +362,28 @@ def test_every_admin_url_for_every_role(client, admin_world):
             if role in {"sysadmin", "staffadmin"} and "甲内客户" in body:
                 failures.append(f"{role} {url}: a system admin sees a customer")
     assert not failures, "\n".join(failures)
+
+
+# The dashboard's drill-down parameters (report=1, month, org, assignee; compliance's org) never widen a scope.
+DRILL_TASKS = {"rm": ("service_tiers:my_tasks", {"in"}), "wm": ("service_tiers:my_tasks", set()),
+               "head": ("service_tiers:team_tasks", {"in"}), "hq": ("service_tiers:team_tasks", {"in", "out"}),
+               "sysadmin": ("service_tiers:my_tasks", set())}
+
+
+@pytest.mark.parametrize("role", sorted(DRILL_TASKS))
+def test_drilldown_parameters_stay_in_scope(role, client, matrix_world):
+    task_in, task_out = matrix_world["task"]
+    user = matrix_world["users"][role]
+    client.force_login(user)
+    name, expected = DRILL_TASKS[role]
+    month = f"{task_in.due_date:%Y-%m}"
+    listed = {t.pk for t in client.get(reverse(name), {"report": "1", "month": month, "status": ""})
+              .context["page_obj"]}
+    assert listed == {t.pk for key, t in (("in", task_in), ("out", task_out)) if key in expected}
+    # Another unit's code, or another person's id, lists nothing more than the reader's own scope.
+    for params in [{"org": "OUT-B"}, {"assignee": str(task_out.assignee_id)}]:
+        response = client.get(reverse(name), {"report": "1", "month": month, "status": "", **params})
+        assert {t.pk for t in response.context["page_obj"]} <= listed | ({task_out.pk} if role == "hq" else set())
+    if role == "head":
+        page = client.get(reverse("service_tiers:compliance"), {"org": "OUT-B"}).content.decode()
+        assert "不在您的查看范围内" in page

@@ -37,4 +37,16 @@ def test_branch_head_drills_from_a_migration_cell_to_its_customers(page, live_se
     expect(page.locator(".customer-table tbody")).to_contain_text(two_months.c1.customer_no)
     expect(page.locator(".snapshot-filters")).to_contain_text("2024-07")
     screenshot(page, "dashboard_drilldown")
+
+    # and: back on the dashboard, rm_a1's task completion "1/2" drills down to the July task list
+    page.go_back()
+    page.locator("#league").scroll_into_view_if_needed()
+    screenshot(page, "dashboard_league")
+    total = page.locator(f'[data-tasks="total:{two_months.rm_a1.pk}"]')
+    expect(total).to_have_text("2")
+    total.click()
+    expect(page).to_have_url(re.compile(r"/team/tasks/\?.*report=1"))
+    expect(page.locator("#task-count")).to_contain_text("共 2 项任务")
+    expect(page.locator(".report-filters")).to_contain_text("2024-07")
+    screenshot(page, "dashboard_task_drilldown")
     assert page.js_errors == [] and console_errors == []
