@@ -502,7 +502,7 @@ def _people(*, month: dt.date, previous: dt.date, scope: ReportScope, base: dict
                      .annotate(n=Count("id"), overdue=Count("id", filter=overdue_q(today=today))).order_by())
     overdue_now = list(task_status_filter(report_tasks(tasks=ServiceTask.objects.all(), unit_ids=unit_ids,
                                                        assignee_id=assignee_id), status="", overdue=True, today=today)
-                       .values("assignee").annotate(n=Count("id")).order_by("-n")[:20])
+                       .values("assignee").annotate(n=Count("*")).order_by("-n")[:20])  # "*": index-only
     # Parameters of the task list (report=1: the tasks as reports count them) and of the compliance page.
     scope_params = {"org": scope.org_unit.code} if scope.org_unit is not None and scope.maintainer is None else {}
     month_tasks = {"report": "1", "month": f"{month:%Y-%m}", **scope_params}

@@ -78,6 +78,11 @@ class ServiceTask(TimeStampedModel):
             models.Index(fields=["assignee", "status", "due_date"], name="servicetask_assignee_due"),
             models.Index(fields=["org_unit", "status", "due_date"], name="servicetask_org_due"),
             models.Index(fields=["due_date"], name="servicetask_due"),
+            # The dashboard's "overdue by assignee" alert counts every open task due before today in a unit
+            # subtree: an index-only scan of open tasks (a day's generation leaves ~400,000 of them overdue in a
+            # branch of the 1M benchmark bank: 139 ms by the index above and the heap, 54 ms this way).
+            models.Index(fields=["org_unit", "due_date"], include=["assignee"], condition=Q(status="open"),
+                         name="servicetask_open_org_due"),
         ]
 
     def __str__(self) -> str:

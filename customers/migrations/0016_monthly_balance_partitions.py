@@ -12,6 +12,9 @@ from crm.partitions import partition_by_month
 def partition(apps, schema_editor):
     with schema_editor.connection.cursor() as cursor:
         partition_by_month(cursor, "customers_monthlybalance")
+        # The rows were copied into new partitions without statistics; where autovacuum is off (or slow to come)
+        # the planner would read a customer's balances by scanning every partition (1.4 s for a 360 page at 1M).
+        cursor.execute("ANALYZE customers_monthlybalance")
 
 
 class Migration(migrations.Migration):

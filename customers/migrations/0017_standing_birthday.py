@@ -37,6 +37,7 @@ END $$;
 BACKFILL_SQL = """
 UPDATE customers_customerstanding s SET birth_mmdd = customers_birth_mmdd(c.birth_date)
 FROM customers_customer c WHERE c.id = s.customer_id AND c.birth_date IS NOT NULL;
+ANALYZE customers_customerstanding;
 """
 
 # Back to migration 0008's functions.
