@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import BinaryIO
 
 import pandas as pd
-from django.apps import apps
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,6 +24,7 @@ from crm.models import AccessLog, Handover, HandoverItem
 from crm.month_lock import MonthBusy, month_lock
 from crm.months import month_end
 from crm.services.audit import access_log_record
+from customers.closed_months import month_is_closed
 from customers.history import customer_history_insert
 from customers.importers.balance_copy import balances_stage
 from customers.importers.balance_rows import TEMP_COLUMNS as BALANCE_TEMP_COLUMNS
@@ -57,28 +57,6 @@ _BALANCE_TEMP = "crm_import_balance"
 _CUSTOMERS = Customer._meta.db_table
 _HANDOVERS = Handover._meta.db_table
 _HANDOVER_ITEMS = HandoverItem._meta.db_table
-
-
-def month_is_closed(month: date) -> bool:
-    """True when segmentation has a MonthClose row marking this month closed (False until that model exists).
-
-    The row counts when its ``state`` is "closed" (a reopened month can be re-imported); a model with a
-    boolean ``is_closed``/``closed`` field instead is read the same way; otherwise existence means closed.
-    """
-    try:
-        month_close = apps.get_model("segmentation", "MonthClose")
-    except LookupError:
-        return False
-    names = {f.name for f in month_close._meta.get_fields()}
-    queryset = month_close.objects.filter(month=month.replace(day=1))
-    if "state" in names:
-        queryset = queryset.filter(state="closed")
-    else:
-        for flag in ("is_closed", "closed"):
-            if flag in names:
-                queryset = queryset.filter(**{flag: True})
-                break
-    return queryset.exists()
 
 
 def _today() -> date:

@@ -9,6 +9,7 @@ import time_machine
 from customers.models import Account, MonthlyBalance
 from customers.services import imports
 from customers.services.imports import balances_import
+from segmentation.models import MonthClose
 from tests.customers.import_files import BALANCE_HEADER, balance_row, write_csv, write_xlsx
 from tests.factories import AccountFactory, CustomerFactory
 
@@ -148,17 +149,11 @@ def test_future_month_and_closed_month_are_refused(tmp_path, customers, monkeypa
 
 
 def test_month_is_closed_reads_segmentation_month_close(db):
-    from django.apps import apps
-
-    try:
-        month_close = apps.get_model("segmentation", "MonthClose")
-    except LookupError:
-        assert imports.month_is_closed(JAN) is False
-        return
-    month_close.objects.create(month=JAN, state="closed")
-    month_close.objects.create(month=FEB, state="open")
+    MonthClose.objects.create(month=JAN, state=MonthClose.State.CLOSED)
+    MonthClose.objects.create(month=FEB, state=MonthClose.State.OPEN)
     assert imports.month_is_closed(date(2025, 1, 31)) is True
     assert imports.month_is_closed(FEB) is False
+
 
 
 def test_minimal_columns_gbk_csv(tmp_path, customers):
