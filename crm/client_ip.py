@@ -1,17 +1,32 @@
-"""The client's IP address of a request, for the access log: read at the edge (views, admin, signal receivers).
+"""The client's IP address of a request: for the login lockout (django-axes) and the access log alike.
 
-Services never see the request: they take ``client_ip: str | None`` and write it into the log. The address is
-read the way django-axes reads it for its lockouts, so both agree behind a proxy (``AXES_IPWARE_PROXY_COUNT``:
-the number of trusted proxies in front of the application; unset, ``REMOTE_ADDR``).
+Read at the edge (views, admin, signal receivers); services never see the request, they take
+``client_ip: str | None``. django-axes calls ``client_ip_address`` too (``AXES_CLIENT_IP_CALLABLE``), so a
+lockout and the access log always name the same address.
+
+Behind reverse proxies, ``TRUSTED_PROXY_COUNT`` (settings, environment variable of the same name) is how many
+of them stand in front of the application, each appending the address it received the request from to
+``X-Forwarded-For``. The client is then the entry that many places from the right: entries further left were
+written by whoever sent the request and can be forged. Without the setting the header is ignored.
 """
 
 from __future__ import annotations
 
-from axes.helpers import get_client_ip_address
+from django.conf import settings
+
+
+def client_ip_address(request) -> str | None:
+    """The client's address of ``request`` (the proxy's own when no proxy is trusted)."""
+    remote = request.META.get("REMOTE_ADDR") or None
+    trusted = getattr(settings, "TRUSTED_PROXY_COUNT", 0) or 0
+    if trusted <= 0:
+        return remote
+    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+    if len(forwarded) < trusted:  # not through the expected proxies: trust only the peer
+        return remote
+    return forwarded[-trusted][:45]  # 45: the longest textual IPv6 address
 
 
 def request_client_ip(request) -> str | None:
-    """The client's address of ``request`` (None without a request, e.g. a management command)."""
-    if request is None:
-        return None
-    return get_client_ip_address(request) or request.META.get("REMOTE_ADDR") or None
+    """``client_ip_address``, or None without a request (e.g. a management command)."""
+    return None if request is None else client_ip_address(request)

@@ -176,7 +176,10 @@ AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
-AXES_IPWARE_PROXY_COUNT = env.int("AXES_IPWARE_PROXY_COUNT", default=None)
+# Reverse proxies in front of the application, each appending to X-Forwarded-For (crm/client_ip.py); 0: none,
+# the header is ignored. The lockout and the access log read the client address the same way.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "crm.client_ip.client_ip_address"
 AXES_COOLOFF_MESSAGE = _("登录失败次数过多，账号已被临时锁定，请稍后再试或联系系统管理员解锁。")
 AXES_PERMALOCK_MESSAGE = _("登录失败次数过多，账号已被锁定，请联系系统管理员解锁。")
 AXES_VERBOSE = False

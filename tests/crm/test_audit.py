@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.test import RequestFactory
+import pytest
+from django.test import RequestFactory, override_settings
 from django.urls import reverse
 
 from crm.client_ip import request_client_ip
@@ -27,6 +28,40 @@ def test_the_edge_reads_the_client_address_services_only_store_it(rm_a1):
     assert request_client_ip(None) is None  # a management command: no request, no address
     row = access_log_record(user=rm_a1, action=AccessLog.Action.EXPORT, target="x.xlsx", client_ip="10.1.2.4")
     assert str(row.ip) == "10.1.2.4"
+
+
+def _behind_proxy(forwarded: str | None):
+    meta = {"REMOTE_ADDR": "10.0.0.2"}  # the proxy
+    if forwarded is not None:
+        meta["HTTP_X_FORWARDED_FOR"] = forwarded
+    return RequestFactory().get("/", **meta)
+
+
+@pytest.mark.parametrize(("trusted", "forwarded", "client_ip"), [
+    (0, "203.0.113.7", "10.0.0.2"),  # no trusted proxy: the header is ignored
+    (1, "203.0.113.7", "203.0.113.7"),  # one nginx appended the client
+    (1, "198.51.100.9, 203.0.113.7", "203.0.113.7"),  # the client forged an entry to the left
+    (2, "198.51.100.9, 203.0.113.7, 10.0.0.1", "203.0.113.7"),  # two proxies
+    (2, "203.0.113.7", "10.0.0.2"),  # fewer entries than trusted proxies: only the peer is trusted
+    (1, None, "10.0.0.2"),
+])
+def test_the_client_address_behind_trusted_proxies(trusted, forwarded, client_ip):
+    with override_settings(TRUSTED_PROXY_COUNT=trusted):
+        assert request_client_ip(_behind_proxy(forwarded)) == client_ip
+
+
+@override_settings(TRUSTED_PROXY_COUNT=1)
+def test_lockout_and_access_log_name_the_forwarded_client(client, rm_a1):
+    for n in range(5):  # five failures of one client through the proxy, each with a different forged entry
+        client.post(reverse("login"), {"username": f"guess{n}", "password": "bad"}, REMOTE_ADDR="10.0.0.2",
+                    HTTP_X_FORWARDED_FOR=f"198.51.100.{n}, 203.0.113.7")
+    assert {str(row.ip) for row in AccessLog.objects.filter(action="login_failed")} == {"203.0.113.7"}
+    locked = client.post(reverse("login"), {"username": "rm_a1", "password": "demo12345"}, REMOTE_ADDR="10.0.0.2",
+                         HTTP_X_FORWARDED_FOR="203.0.113.7")
+    assert locked.status_code == 429  # that client is locked out …
+    other = client.post(reverse("login"), {"username": "rm_a1", "password": "demo12345"}, REMOTE_ADDR="10.0.0.2",
+                        HTTP_X_FORWARDED_FOR="203.0.113.8")
+    assert other.status_code == 302  # … not everyone behind the same proxy
 
 
 def test_access_log_record_for_other_helpers(rm_a1, cust_a):
