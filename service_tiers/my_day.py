@@ -22,7 +22,7 @@ from crm.models import User
 from customers.access_selectors import handover_receivers, handover_sources
 from customers.models import ContactLog, Customer, CustomerStanding
 from customers.scoping import Scope, customer_scope, month_snapshot_scope, visible_standings
-from customers.tiers import AssetTier, ValueSegment
+from customers.tiers import AssetTier, MaintenanceBand, ValueSegment
 from segmentation.models import MonthClose, TierChange
 
 from .models import ServiceTask
@@ -180,9 +180,15 @@ def my_day(*, user: User, today: dt.date) -> MyDay:
     )
     fields = {value: str(label) for value, label in TierChange.Field.choices}
     directions = {value: str(label) for value, label in TierChange.Direction.choices}
+    values = {field: {value: str(label) for value, label in choices.choices} for field, choices in (
+        (TierChange.Field.ASSET_TIER, AssetTier), (TierChange.Field.VALUE_SEGMENT, ValueSegment),
+        (TierChange.Field.MAINTENANCE_BAND, MaintenanceBand))}
     for change in changes:
         change.field_label = fields.get(change.field, change.field)
         change.direction_label = directions.get(change.direction, change.direction)
+        labels = values.get(change.field, {})  # what it was and what it is now: "金卡 → 白金"
+        change.from_label = labels.get(change.from_value, change.from_value)
+        change.to_label = labels.get(change.to_value, change.to_value)
     return MyDay(
         today=today,
         sections=sections,

@@ -44,7 +44,7 @@ def test_my_day_sections_badges_masking_script_last_contact(client, org_tree, rm
     ServiceTaskFactory(customer=c, due_date=dt.date(2026, 11, 30), kind="dormant", title="下周的任务")
     other = _customer(org_tree, rm_a2, name="别人的客户")
     ServiceTaskFactory(customer=other, due_date=TODAY, title="别人的任务")
-    TierChange.objects.create(customer=c, month=dt.date(2026, 11, 1), field="asset_tier", from_value="silver",
+    TierChange.objects.create(customer=c, month=dt.date(2026, 11, 1), field="asset_tier", from_value="regular",
                               to_value="gold", direction="up")
     client.force_login(rm_a1)
     html = client.get(MY_DAY).content.decode()
@@ -57,6 +57,7 @@ def test_my_day_sections_badges_masking_script_last_contact(client, org_tree, rm
     assert "tier-badge tier-gold" in html
     tier_panel = html[html.index('id="tier-changes"'):html.index('id="birthdays"')]
     assert "韩梅梅" in tier_panel and "升级" in tier_panel
+    assert "资产等级" in tier_panel and "普通 → </span>金卡" in tier_panel  # labels, not codes
     assert "11-28" in html[html.index('id="birthdays"'):]
 
 
