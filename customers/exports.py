@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
@@ -23,14 +23,23 @@ class ExportTooLarge(Exception):
     """More rows than one export may hold; the message says how to narrow it."""
 
 
-def customer_list_rows(*, customers: QuerySet[Customer]) -> Iterator[list]:
-    """Header, then one row per customer (streamed from the database in chunks)."""
+def customer_list_rows(*, customers: QuerySet[Customer], visible: QuerySet[Customer] | None = None) -> Iterator[list]:
+    """Header, then one row per customer (streamed from the database in chunks).
+
+    ``visible``: today's scope, when ``customers`` is a month's snapshot that may hold customers since moved out
+    of it — their rows carry only number, name and kind, as on the list.
+    """
     yield [
         _("客户号"), _("姓名/名称"), _("客户类型"), _("所属机构"), _("维护人"), _("手机号"), _("证件号码"),
         _("月日均金融资产"), _("资产等级"), _("价值分群"), _("维护层级"), _("建立关系日期"),
     ]
-    rows = customers.select_related("org_unit", "maintainer", "standing").iterator(chunk_size=2000)
-    for c in rows:
+    rows = customers.select_related("org_unit", "maintainer", "standing")
+    if visible is not None:
+        rows = rows.annotate(openable=Exists(visible.filter(pk=OuterRef("pk"))))
+    for c in rows.iterator(chunk_size=2000):
+        if visible is not None and not c.openable:
+            yield safe_row([c.customer_no, c.name, c.get_kind_display(), _("已移出您的查看范围")])
+            continue
         yield safe_row([
             c.customer_no, c.name, c.get_kind_display(), c.org_unit.name, str(c.maintainer or ""),
             mask_mobile(c.mobile), mask_id_number(c.id_number), c.standing.aum, c.standing.get_asset_tier_display(),
@@ -39,7 +48,8 @@ def customer_list_rows(*, customers: QuerySet[Customer]) -> Iterator[list]:
 
 
 def customer_list_export(
-    *, customers: QuerySet[Customer], user, client_ip: str | None = None, filters: dict | None = None
+    *, customers: QuerySet[Customer], user, client_ip: str | None = None, filters: dict | None = None,
+    visible: QuerySet[Customer] | None = None,
 ) -> bytes:
     """The (already scoped and filtered) customers as .xlsx bytes; the export is logged.
 
@@ -53,7 +63,7 @@ def customer_list_export(
         )
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=_("客户清单"))
-    for row in customer_list_rows(customers=customers):
+    for row in customer_list_rows(customers=customers, visible=visible):
         sheet.append(row)
     buffer = io.BytesIO()
     workbook.save(buffer)

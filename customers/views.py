@@ -85,8 +85,10 @@ def customer_export(request: HttpRequest) -> HttpResponse:
     # A searched ID or mobile is not written into the access log in full.
     filters.pop("q", None)
     try:
-        content = customer_list_export(customers=customers, user=request.user, client_ip=request_client_ip(request),
-                                    filters={key: str(value) for key, value in filters.items()})
+        content = customer_list_export(
+            customers=customers, user=request.user, client_ip=request_client_ip(request),
+            filters={key: str(value) for key, value in filters.items()},
+            visible=visible_customers(user=request.user) if customer_filter.month_scope_active else None)
     except ExportTooLarge as exc:
         messages.error(request, str(exc))
         return redirect(f"{reverse('customers:list')}?{request.GET.urlencode()}")

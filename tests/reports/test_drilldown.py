@@ -9,11 +9,13 @@ closed month's list reads the month's snapshot (customers.scoping.month_snapshot
 from __future__ import annotations
 
 import datetime as dt
+import io
 from urllib.parse import urlencode
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from openpyxl import load_workbook
 
 from customers.filters import CustomerFilter
 from customers.models import Customer
@@ -169,6 +171,28 @@ def test_a_head_lists_a_closed_month_by_its_snapshot_and_cannot_open_who_left(cl
     summary = client.get(f"{reverse('service_tiers:team_tasks')}?{urlencode(data.tasks.links['done'])}")
     assert summary.context["page_obj"].paginator.count == 1
     assert "moved-out" in summary.content.decode()
+
+
+def test_a_moved_out_row_shows_none_of_today_s_data_and_today_s_filters_skip_it(client, tasks):
+    w = tasks
+    Customer.objects.filter(pk=w.c1.pk).update(org_unit=w.units["OUT-B"], mobile="13900001111")
+    _user, data = _dataset(w, "head_a", None)
+    kpi = next(k for k in data.kpis if k.code == "customers_count")
+    client.force_login(w.head_a)
+    page = client.get(f"{reverse('customers:list')}?{urlencode(kpi.filters)}").content.decode()
+    row = page[page.index(w.c1.customer_no):]
+    row = row[:row.index("</tr>")]
+    assert "outside-scope-note" in row
+    assert w.units["OUT-B"].name not in row and "1111" not in row and "tier-badge" not in row
+    # Today's data may not be asked of the month's other rows: a search by name or an AUM bound skips c1.
+    for extra in ({"q": w.c1.name}, {"aum_min": "0"}):
+        response = client.get(f"{reverse('customers:list')}?{urlencode({**kpi.filters, **extra})}")
+        assert w.c1.customer_no not in response.content.decode(), extra
+    # The export of the month's list carries the same: number, name, kind and the note.
+    export = client.get(f"{reverse('customers:export')}?{urlencode(kpi.filters)}")
+    sheet = load_workbook(io.BytesIO(export.content), read_only=True).active
+    [moved] = [list(r) for r in sheet.iter_rows(values_only=True) if r[0] == w.c1.customer_no]
+    assert moved[3] == "已移出您的查看范围" and not any(moved[4:])
 
 
 def test_bulk_actions_never_reach_customers_outside_todays_scope(tasks):
