@@ -65,7 +65,10 @@ class VersionedAdminMixin:
 
     @admin.action(description=_("复制为新草稿"))
     def copy_as_draft(self, request, queryset):
-        for version in queryset:
+        versions = list(queryset)
+        if not all(self.may_publish_or_copy(request, version) for version in versions):
+            raise PermissionDenied  # the same rule as the copy view: reading the list is not enough
+        for version in versions:
             copy = self.version_copy(version=version, by=request.user)
             self.message_user(request, gettext("已复制为草稿 v%(n)s") % {"n": copy.number},
                               messages.SUCCESS)

@@ -12,6 +12,8 @@ written by whoever sent the request and can be forged. Without the setting the h
 
 from __future__ import annotations
 
+import ipaddress
+
 from django.conf import settings
 
 
@@ -24,7 +26,10 @@ def client_ip_address(request) -> str | None:
     forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
     if len(forwarded) < trusted:  # not through the expected proxies: trust only the peer
         return remote
-    return forwarded[-trusted][:45]  # 45: the longest textual IPv6 address
+    try:  # a proxy may write "unknown" or "ip:port": the access log's inet column would refuse it
+        return str(ipaddress.ip_address(forwarded[-trusted]))
+    except ValueError:
+        return remote
 
 
 def request_client_ip(request) -> str | None:

@@ -277,7 +277,7 @@ class CustomerStanding(models.Model):
     corporate_class = models.CharField(
         _("客户分类"), max_length=16, choices=CorporateClass.choices, blank=True, db_default="")
     # The birthday as month × 100 + day (1128 for 28 November), copied from the customer's birth date by the same
-    # triggers as org_unit/maintainer (SQL function customers_birth_mmdd, migration 0016): "birthdays this week of
+    # triggers as org_unit/maintainer (SQL function customers_birth_mmdd, migration 0017): "birthdays this week of
     # my customers" is then a range of one small index instead of reading every customer of the scope.
     birth_mmdd = models.SmallIntegerField(_("生日（月日）"), null=True, blank=True, editable=False)
 

@@ -59,7 +59,7 @@ class StaffField(forms.CharField):
         value = super().to_python(value)
         if not value or value == NONE:
             return value or None
-        if not value.isdigit() or len(value) > 12:
+        if not value.isdecimal() or len(value) > 12:
             raise forms.ValidationError(_("人员编号无效。"))
         return value
 

@@ -35,7 +35,7 @@ def import_rows_estimate(path: Path) -> int:
         if marker < 0:
             return 0
         ref = head[marker + 16:head.find('"', marker + 16)].split(":")[-1]
-        return max(0, int("".join(ch for ch in ref if ch.isdigit()) or 1) - 1)
+        return max(0, int("".join(ch for ch in ref if ch.isdecimal()) or 1) - 1)
     except (OSError, KeyError, ValueError, zipfile.BadZipFile):
         return 0
 

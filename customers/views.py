@@ -209,7 +209,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
 def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """/customers/<pk>/: the customer 360 page (``?contacts=N``: the Nth page of the contact log)."""
     raw_page = request.GET.get("contacts", "1")
-    contacts_page = int(raw_page) if raw_page.isdigit() and 0 < int(raw_page) <= MAX_CONTACT_PAGE else 1
+    contacts_page = int(raw_page) if raw_page.isdecimal() and 0 < int(raw_page) <= MAX_CONTACT_PAGE else 1
     if raw_page != str(contacts_page):
         messages.warning(request, _("交往记录页码“%(page)s”无效，已显示第一页。") % {"page": raw_page[:20]})
     context = customer_360(user=request.user, pk=pk, contacts_page=contacts_page)

@@ -277,7 +277,7 @@ class RuleVersionAdmin(VersionedAdminMixin, admin.ModelAdmin):
             else:
                 return HttpResponseRedirect(job.get_absolute_url())
         job = job_visible_get(user=request.user, pk=int(request.GET["job"])) \
-            if request.GET.get("job", "").isdigit() else None
+            if request.GET.get("job", "").isdecimal() else None
         if job is not None and job.kind == Job.Kind.WHATIF and job.state == Job.State.SUCCEEDED \
                 and job.parameters.get("version") == version.pk:
             preview = whatif_from_payload(job.result, version=version)

@@ -48,10 +48,10 @@ def bulk_selection(*, user: User, data: Mapping) -> Selection:
         raw = data.getlist("ids")[: MAX_TICKED + 1]
         if len(raw) > MAX_TICKED:
             errors.append(_("一次最多勾选 %(n)s 位客户；更多请选择“全部符合筛选条件的客户”。") % {"n": MAX_TICKED})
-        bad = [value for value in raw if not value.isdigit() or len(value) > 12]
+        bad = [value for value in raw if not value.isdecimal() or len(value) > 12]
         if bad:
             errors.append(_("客户选择无效：%(value)s") % {"value": bad[0][:20]})
-        ids = [int(value) for value in raw if value.isdigit() and len(value) <= 12][:MAX_TICKED]
+        ids = [int(value) for value in raw if value.isdecimal() and len(value) <= 12][:MAX_TICKED]
         if not ids and not errors:
             errors.append(_("请先勾选客户，或选择“全部符合筛选条件的客户”。"))
         customers = customers.filter(pk__in=ids)

@@ -36,7 +36,7 @@ def compliance_page(request: HttpRequest) -> HttpResponse:
     maintainer_id = None
     raw_maintainer = request.GET.get("maintainer", "").strip()
     if raw_maintainer:
-        if raw_maintainer.isdigit() and len(raw_maintainer) < 10:
+        if raw_maintainer.isdecimal() and len(raw_maintainer) < 10:
             maintainer_id = int(raw_maintainer)
         else:
             messages.error(request, _("客户经理参数无效：%(value)s") % {"value": raw_maintainer[:20]})

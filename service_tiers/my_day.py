@@ -254,10 +254,7 @@ def team_tasks(*, user: User, today: dt.date, filters: TeamFilters) -> QuerySet[
     tasks = tasks_visible(user=user).filter(org_unit__path__startswith=user.org_unit.path)
     if filters.assignee_id:
         tasks = tasks.filter(assignee_id=filters.assignee_id)
-    if filters.status:
-        tasks = tasks.filter(status=filters.status)
-    if filters.overdue_only:
-        tasks = tasks.filter(status=OPEN, due_date__lt=today)
+    tasks = task_status_filter(tasks, status=filters.status, overdue=filters.overdue_only, today=today)
     return tasks.select_related("customer", "assignee", "org_unit").order_by("due_date", "id")
 
 
@@ -311,7 +308,7 @@ def report_assignees(*, user: User, requested: str | None) -> QuerySet[User]:
     """The assignee choices of a report drill-down: the subtree's staff, plus the requested person when they
     hold a task the reader's reports count (a task handed over with its customer to another unit)."""
     extra = Q(pk__in=[])
-    if requested and requested.isdigit() and len(requested) < 12:
+    if requested and requested.isdecimal() and len(requested) < 12:
         extra = Q(pk=int(requested), pk__in=tasks_reportable(user=user).filter(assignee_id=int(requested))
                   .values("assignee_id")[:1])
     return User.objects.filter(Q(pk__in=team_assignees(user=user).values("pk")) | extra)

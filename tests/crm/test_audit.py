@@ -44,6 +44,8 @@ def _behind_proxy(forwarded: str | None):
     (2, "198.51.100.9, 203.0.113.7, 10.0.0.1", "203.0.113.7"),  # two proxies
     (2, "203.0.113.7", "10.0.0.2"),  # fewer entries than trusted proxies: only the peer is trusted
     (1, None, "10.0.0.2"),
+    (1, "unknown", "10.0.0.2"),  # not an address: the peer's
+    (1, "203.0.113.7:51234", "10.0.0.2"),
 ])
 def test_the_client_address_behind_trusted_proxies(trusted, forwarded, client_ip):
     with override_settings(TRUSTED_PROXY_COUNT=trusted):

@@ -230,3 +230,24 @@ def test_compliance_page_outside_the_scope_is_refused_with_a_message(client, tas
     response = client.get(reverse("service_tiers:compliance"), {"month": "2024-07", "org": "OUT-B"})
     assert response.status_code == 200
     assert "不在您的查看范围内" in response.content.decode()
+
+
+@pytest.mark.parametrize(("url", "params"), [
+    ("service_tiers:team_tasks", {"report": "1", "assignee": "²"}),
+    ("customers:list", {"month": "2024-07", "m_maintainer": "²"}),
+    ("customers:list", {"month": "2024-07", "m_credit": "¹²"}),
+    ("service_tiers:compliance", {"maintainer": "²"}),
+])
+def test_digits_python_reads_as_digits_but_int_refuses_are_bad_input_not_a_500(client, tasks, url, params):
+    # "²".isdigit() is True but int("²") raises: every id parameter is read with isdecimal().
+    client.force_login(tasks.head_a)
+    assert client.get(reverse(url), params).status_code == 200
+
+
+def test_the_working_team_list_understands_counted_as_the_report_list_does(client, tasks):
+    client.force_login(tasks.head_a)
+
+    def count(status):
+        return client.get(reverse("service_tiers:team_tasks"), {"status": status}).context["page_obj"].paginator.count
+
+    assert count("counted") == count("open") + count("done") > 0  # every status but cancelled

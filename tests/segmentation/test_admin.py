@@ -207,3 +207,19 @@ def test_copy_proposes_the_next_open_month(org_tree):
     fact(customer, aum_avg="60000", max_balance="60000")
     services.month_close(month=MONTH, build_facts=False)
     assert services.rule_version_copy(version=v1).effective_month == add_months(MONTH, 1)
+
+
+def test_copy_as_draft_action_needs_the_copy_right_not_only_the_list(client, admin_client, django_user_model):
+    from django.contrib.auth.models import Permission
+
+    viewer = django_user_model.objects.create_user(username="viewer", password="x-9fj2k-LONG", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_ruleversion"))
+    published = RuleVersion.objects.get(state=RuleVersion.State.PUBLISHED)
+    before = RuleVersion.objects.count()
+    url = reverse("admin:segmentation_ruleversion_changelist")
+    form = {"action": "copy_as_draft", "_selected_action": [published.pk]}
+    client.force_login(viewer)
+    assert client.post(url, form).status_code == 403
+    assert RuleVersion.objects.count() == before
+    admin_client.post(url, form)
+    assert RuleVersion.objects.count() == before + 1
