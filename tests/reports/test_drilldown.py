@@ -184,6 +184,7 @@ def test_a_moved_out_row_shows_none_of_today_s_data_and_today_s_filters_skip_it(
     row = row[:row.index("</tr>")]
     assert "outside-scope-note" in row
     assert w.units["OUT-B"].name not in row and "1111" not in row and "tier-badge" not in row
+    assert "且仍在您查看范围内的客户" in page  # "all matching" acts only on today's scope, and says so
     # Today's data may not be asked of the month's other rows: a search by name or an AUM bound skips c1.
     for extra in ({"q": w.c1.name}, {"aum_min": "0"}):
         response = client.get(f"{reverse('customers:list')}?{urlencode({**kpi.filters, **extra})}")
