@@ -75,10 +75,6 @@ def _choice(label, choices, *extra):
     )
 
 
-def _previous(month: dt.date) -> dt.date:
-    return (month - dt.timedelta(days=1)).replace(day=1)
-
-
 class MonthSnapshotFilterSet(django_filters.FilterSet):
     """Base of the customer list's FilterSet: the ``month`` / ``m_*`` parameters (hidden fields)."""
 
@@ -223,7 +219,7 @@ def snapshot_filter(*, customers: QuerySet[Customer], month: dt.date, scope: Q |
             if low < 90:  # the top decile includes 100
                 where &= Q(**{f"{a}{column}__lt": low + 10})
     customers = customers.filter(where)
-    previous = _previous(month)
+    previous = months.add_months(month, -1)
     if NEW in (m_prev_asset_tier, m_prev_value_segment):
         customers = customers.exclude(**{f"{a}month": previous})
     elif m_prev_asset_tier or m_prev_value_segment:

@@ -27,7 +27,7 @@ from segmentation.models import MonthClose, TierChange
 
 from .models import ServiceTask
 from .scripts import PRODUCTS, script_render
-from .task_figures import report_tasks, task_status_filter
+from .task_figures import overdue_q, report_tasks, task_status_filter
 
 OPEN = ServiceTask.Status.OPEN
 # My day lists at most this many open tasks (overdue + today + this week); the rest are on the task list.
@@ -267,7 +267,7 @@ def team_counts(*, user: User, today: dt.date) -> list[dict]:
                 "assignee__is_active")
         .annotate(
             open=Count("id", filter=Q(status=OPEN)),
-            overdue=Count("id", filter=Q(status=OPEN, due_date__lt=today)),
+            overdue=Count("id", filter=overdue_q(today=today)),
             done=Count("id", filter=Q(status=ServiceTask.Status.DONE, completed_at__date__gte=month)),
         )
         .order_by("-overdue", "assignee__username")
