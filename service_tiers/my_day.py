@@ -176,7 +176,7 @@ def my_day(*, user: User, today: dt.date) -> MyDay:
                                   month=Coalesce(Subquery(latest_close), Value(month, output_field=DateField())))
         .select_related("customer").only("customer_id", "month", "field", "from_value", "to_value", "direction",
                                          "customer__name")
-        .order_by("direction", "customer__name", "field")[:100]
+        .order_by("direction", "customer__name", "customer_id", "field")[:100]
     )
     fields = {value: str(label) for value, label in TierChange.Field.choices}
     directions = {value: str(label) for value, label in TierChange.Direction.choices}
@@ -189,6 +189,7 @@ def my_day(*, user: User, today: dt.date) -> MyDay:
         labels = values.get(change.field, {})  # what it was and what it is now: "金卡 → 白金"
         change.from_label = labels.get(change.from_value, change.from_value)
         change.to_label = labels.get(change.to_value, change.to_value)
+        change.group_key = (change.customer_id, change.direction)  # one line per customer and direction
     return MyDay(
         today=today,
         sections=sections,

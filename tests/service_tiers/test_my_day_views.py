@@ -46,6 +46,8 @@ def test_my_day_sections_badges_masking_script_last_contact(client, org_tree, rm
     ServiceTaskFactory(customer=other, due_date=TODAY, title="别人的任务")
     TierChange.objects.create(customer=c, month=dt.date(2026, 11, 1), field="asset_tier", from_value="regular",
                               to_value="gold", direction="up")
+    TierChange.objects.create(customer=c, month=dt.date(2026, 11, 1), field="value_segment", from_value="mass",
+                              to_value="vip", direction="up")
     client.force_login(rm_a1)
     html = client.get(MY_DAY).content.decode()
     overdue, today, week = html.index('id="section-overdue"'), html.index('id="section-today"'), html.index(
@@ -58,6 +60,7 @@ def test_my_day_sections_badges_masking_script_last_contact(client, org_tree, rm
     tier_panel = html[html.index('id="tier-changes"'):html.index('id="birthdays"')]
     assert "韩梅梅" in tier_panel and "升级" in tier_panel
     assert "资产等级" in tier_panel and "普通 → </span>金卡" in tier_panel  # labels, not codes
+    assert tier_panel.count("韩梅梅") == 1 and "大众 → </span>贵宾" in tier_panel  # one line per customer
     assert "11-28" in html[html.index('id="birthdays"'):]
 
 
