@@ -18,7 +18,7 @@ from django.db.models import Case, Count, DateField, Exists, IntegerField, Outer
 from django.db.models.functions import Coalesce
 
 from crm import roles
-from crm.models import User
+from crm.models import OrgUnit, User
 from customers.access_selectors import handover_receivers, handover_sources
 from customers.models import ContactLog, Customer, CustomerStanding
 from customers.scoping import Scope, customer_scope, month_snapshot_scope, visible_standings
@@ -283,6 +283,11 @@ def reassign_targets(*, user: User) -> QuerySet[User]:
 def team_assignees(*, user: User) -> QuerySet[User]:
     """Staff of the branch head's subtree, active or not (the assignee filter of the team's task list)."""
     return handover_sources(by=user)
+
+
+def team_units(*, user: User) -> QuerySet[OrgUnit]:
+    """The branch head's unit and every unit below it (the unit picker of the team's task list)."""
+    return OrgUnit.objects.filter(path__startswith=user.org_unit.path)
 
 
 def tasks_reportable(*, user: User) -> QuerySet[ServiceTask]:

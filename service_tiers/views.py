@@ -163,7 +163,7 @@ def _task_list(request: HttpRequest, *, mine: bool) -> HttpResponse:
     else:
         assignees = (selectors.report_assignees(user=user, requested=request.GET.get("assignee")) if report
                      else selectors.team_assignees(user=user))
-        units = OrgUnit.objects.filter(path__startswith=user.org_unit.path)
+        units = selectors.team_units(user=user)
     form = TeamFilterForm(request.GET or None, assignees=assignees, units=units)
     filters = selectors.TeamFilters(report=mine)
     if form.is_bound:
